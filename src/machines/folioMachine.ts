@@ -1,0 +1,298 @@
+/**
+ * A folio of the guest_memfd page cache (spec §1.3): order, refcount with the
+ * reference model of §1.3.1, per-subpage mapcount and GUP pins, the folio lock,
+ * uptodate (= zeroed) and contents.
+ *
+ * ```
+ *             folio.get{lock} / grant          folio.unlock
+ *   unlocked ─────────────────────────► locked ────────────────────────────► unlocked
+ *      │                                                                         │
+ *      └────────── refcount reaches 0 (after truncation) ──► freed ◄─────────────┘
+ * ```
+ *
+ * Reference model: the page cache holds `nr_pages` refs until truncation; a
+ * lookup (`folio.get`) adds 1; a host PTE holds the fault's ref; FOLL_GET adds 1;
+ * FOLL_PIN adds GUP_PIN_COUNTING_BIAS (small folio) or 1 plus pincount (large).
+ * KVM stage-2 mappings hold no reference. Every change is a `FolioRef` fact.
+ */
+import { assign, setup } from 'xstate';
+import { type Delivered, replyTarget } from '../events/messages.js';
+import { GUP_PIN_COUNTING_BIAS, type ModelEnv } from '../model/env.js';
+import type { ActorPort } from '../runtime/world.js';
+
+/** Contents of a page that was never zeroed (what a reused page would leak). */
+export const STALE = 0xdead;
+
+/** One GUP reference held on a subpage. */
+export interface PinRecord {
+  readonly subpage: number;
+  readonly kind: 'get' | 'pin';
+  readonly longterm: boolean;
+  readonly refs: number;
+}
+
+interface LockWaiter {
+  readonly holder: string;
+  readonly replyTo: string;
+}
+
+/** Context of a folio. */
+export interface FolioContext {
+  readonly port: ActorPort;
+  readonly env: ModelEnv;
+  readonly gmem: string;
+  readonly base: number;
+  readonly order: number;
+  readonly refcount: number;
+  readonly mapcount: ReadonlyMap<number, number>;
+  readonly pins: ReadonlyMap<string, PinRecord>;
+  readonly lockHolder: string | null;
+  readonly lockWaiters: readonly LockWaiter[];
+  readonly uptodate: boolean;
+  readonly contents: ReadonlyMap<number, number>;
+  /** Removed from the page cache (PUNCH_HOLE, eviction); the folio lives on while referenced. */
+  readonly truncated: boolean;
+  readonly freed: boolean;
+}
+
+/** Input of a folio. */
+export interface FolioInput {
+  readonly port: ActorPort;
+  readonly env: ModelEnv;
+  readonly gmem: string;
+  readonly base: number;
+  readonly order: number;
+}
+
+type Patch = { -readonly [K in keyof FolioContext]?: FolioContext[K] };
+
+function nrPages(ctx: FolioContext): number {
+  return 2 ** ctx.order;
+}
+
+/** Applies a refcount change, recording it; frees the folio at zero. */
+function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string): void {
+  const before = patch.refcount ?? ctx.refcount;
+  const refcount = before + delta;
+  if (refcount < 0) throw new Error(`${ctx.port.id}: refcount underflow (${before} ${delta}, ${why})`);
+  patch.refcount = refcount;
+  ctx.port.record('FolioRef', { folio: ctx.port.id, delta, refcount, why });
+  if (refcount === 0) {
+    patch.freed = true;
+    ctx.port.record('FolioFreed', { folio: ctx.port.id });
+  }
+}
+
+function answer(ctx: FolioContext, to: string, type: string, data: Record<string, string | number | boolean | null> = {}): void {
+  ctx.port.send(to, { type, folio: ctx.port.id, base: ctx.base, order: ctx.order, ...data });
+}
+
+/** Hands the lock to `w`, or (if the folio was truncated meanwhile) drops the waiter's ref and tells it to retry. */
+function grantLock(ctx: FolioContext, patch: Patch, w: LockWaiter): boolean {
+  if (ctx.truncated) {
+    addRef(ctx, patch, -1, 'lookup-stale');
+    answer(ctx, w.replyTo, 'folio.got', { ok: false, uptodate: false });
+    return false;
+  }
+  patch.lockHolder = w.holder;
+  ctx.port.record('FolioLocked', { folio: ctx.port.id, by: w.holder });
+  answer(ctx, w.replyTo, 'folio.got', { ok: true, uptodate: patch.uptodate ?? ctx.uptodate });
+  return true;
+}
+
+function unlockFolio(ctx: FolioContext, patch: Patch, by: string): void {
+  if (ctx.lockHolder !== by) throw new Error(`${ctx.port.id}: ${by} unlocks a folio held by ${ctx.lockHolder ?? 'nobody'}`);
+  patch.lockHolder = null;
+  ctx.port.record('FolioUnlocked', { folio: ctx.port.id, by });
+  let waiters = ctx.lockWaiters;
+  while (waiters.length > 0) {
+    const w = waiters[0] as LockWaiter;
+    waiters = waiters.slice(1);
+    if (grantLock({ ...ctx, ...patch } as FolioContext, patch, w)) break;
+  }
+  patch.lockWaiters = waiters;
+}
+
+function onRequest(ctx: FolioContext, m: Delivered): Patch {
+  const id = ctx.port.id;
+  const to = replyTarget(m);
+  const patch: Patch = {};
+  const subpage = (m['subpage'] as number | undefined) ?? 0;
+  switch (m.type) {
+    case 'folio.get': {
+      // folio_try_get: fails once the folio is freed.
+      if (ctx.freed) {
+        answer(ctx, to, 'folio.got', { ok: false, uptodate: false });
+        return patch;
+      }
+      const why = m['why'] as string;
+      addRef(ctx, patch, 1, why);
+      if (why === 'fault') {
+        ctx.port.record('HostFaultGotFolio', { thread: m.from, gmem: ctx.gmem, index: m['index'] as number, folio: id });
+      }
+      const waiter = { holder: m.from, replyTo: to };
+      if (m['lock'] !== true) {
+        if (ctx.truncated) {
+          addRef(ctx, patch, -1, 'lookup-stale');
+          answer(ctx, to, 'folio.got', { ok: false, uptodate: false });
+        } else answer(ctx, to, 'folio.got', { ok: true, uptodate: ctx.uptodate });
+      } else if (ctx.lockHolder === null) grantLock(ctx, patch, waiter);
+      else patch.lockWaiters = [...ctx.lockWaiters, waiter];
+      return patch;
+    }
+    case 'folio.zero':
+      patch.uptodate = true;
+      patch.contents = new Map();
+      ctx.port.record('FolioZeroed', { folio: id });
+      answer(ctx, to, 'ack');
+      return patch;
+    case 'folio.unlock':
+      unlockFolio(ctx, patch, m.from);
+      answer(ctx, to, 'ack');
+      return patch;
+    case 'folio.put':
+      addRef(ctx, patch, -1, m['why'] as string);
+      answer(ctx, to, 'ack');
+      return patch;
+    case 'folio.map': {
+      // The address space installed a PTE (finish_fault): the fault's reference
+      // now belongs to the PTE. One-way: sent by the mm on the same channel as
+      // later unmaps, so the folio sees them in order.
+      const mc = new Map(ctx.mapcount);
+      mc.set(subpage, (mc.get(subpage) ?? 0) + 1);
+      patch.mapcount = mc;
+      return patch;
+    }
+    case 'folio.unmap': {
+      const mc = new Map(ctx.mapcount);
+      const n = (mc.get(subpage) ?? 0) - 1;
+      if (n < 0) throw new Error(`${id}: mapcount underflow on subpage ${subpage}`);
+      if (n === 0) mc.delete(subpage);
+      else mc.set(subpage, n);
+      patch.mapcount = mc;
+      addRef(ctx, patch, -1, 'pte');
+      answer(ctx, to, 'ack', { zap: (m['zap'] as number | undefined) ?? null });
+      return patch;
+    }
+    case 'folio.pin': {
+      if (ctx.freed) {
+        answer(ctx, to, 'folio.pinned', { ok: false });
+        return patch;
+      }
+      const kind = m['kind'] as 'get' | 'pin';
+      const longterm = m['longterm'] === true;
+      const refs = kind === 'get' ? 1 : ctx.order === 0 ? GUP_PIN_COUNTING_BIAS : 1;
+      const pin = m['pin'] as string;
+      addRef(ctx, patch, refs, kind === 'get' ? 'gup-get' : 'gup-pin');
+      const pins = new Map(ctx.pins);
+      pins.set(pin, { subpage, kind, longterm, refs });
+      patch.pins = pins;
+      ctx.port.record('GupPinned', { pin, folio: id, subpage, gmem: ctx.gmem, index: ctx.base + subpage, kind, longterm });
+      answer(ctx, to, 'folio.pinned', { ok: true });
+      return patch;
+    }
+    case 'folio.unpin': {
+      const pin = m['pin'] as string;
+      const rec = ctx.pins.get(pin);
+      if (rec === undefined) throw new Error(`${id}: unpin of unknown pin ${pin}`);
+      const pins = new Map(ctx.pins);
+      pins.delete(pin);
+      patch.pins = pins;
+      ctx.port.record('GupUnpinned', { pin, folio: id });
+      addRef(ctx, patch, -rec.refs, rec.kind === 'get' ? 'gup-get' : 'gup-pin');
+      answer(ctx, to, 'ack');
+      return patch;
+    }
+    case 'folio.checkSafe': {
+      // kvm_gmem_is_safe_for_conversion: the checker's own lookup holds one ref.
+      const refcount = ctx.refcount + 1;
+      const expected = nrPages(ctx) + 1;
+      let ok = refcount === expected;
+      if (m['check'] === 'mapcount-pincount') {
+        // B11: !folio_mapped() && !folio_maybe_dma_pinned() - blind to FOLL_GET.
+        const mapped = [...ctx.mapcount.values()].some((c) => c > 0);
+        const pinned = [...ctx.pins.values()].some((p) => p.kind === 'pin');
+        ok = !mapped && !pinned;
+      }
+      ctx.port.record('RefcountChecked', { folio: id, refcount, expected, ok });
+      answer(ctx, to, 'folio.safe', { ok });
+      return patch;
+    }
+    case 'folio.access': {
+      const write = m['write'] === true;
+      const current = ctx.uptodate ? (ctx.contents.get(subpage) ?? 0) : STALE;
+      if (write) {
+        const value = m['value'] as number;
+        const contents = new Map(ctx.contents);
+        contents.set(subpage, value);
+        patch.contents = contents;
+        ctx.port.record('FolioWritten', { folio: id, subpage, value, by: m.from });
+        answer(ctx, to, 'folio.accessed', { value });
+      } else {
+        ctx.port.record('FolioRead', { folio: id, subpage, value: current, by: m.from });
+        answer(ctx, to, 'folio.accessed', { value: current });
+      }
+      return patch;
+    }
+    case 'folio.truncate': {
+      if (ctx.lockHolder !== m.from) throw new Error(`${id}: truncated by ${m.from} without the folio lock`);
+      patch.truncated = true;
+      ctx.port.record('FolioTruncated', { folio: id, gmem: ctx.gmem, base: ctx.base });
+      addRef(ctx, patch, -nrPages(ctx), 'filemap');
+      answer(ctx, to, 'ack');
+      return patch;
+    }
+    default:
+      throw new Error(`${id}: unexpected message ${m.type} from ${m.from}`);
+  }
+}
+
+/** The folio machine. */
+export const folioMachine = setup({
+  types: { context: {} as FolioContext, events: {} as Delivered, input: {} as FolioInput },
+  actions: {
+    announce: ({ context }) => {
+      const { port } = context;
+      port.record('FolioAllocated', { folio: port.id, gmem: context.gmem, base: context.base, order: context.order });
+      port.record('FolioRef', { folio: port.id, delta: context.refcount, refcount: context.refcount, why: 'filemap' });
+    },
+    serve: assign(({ context, event }) => onRequest(context, event))
+  },
+  guards: {
+    isLocked: ({ context }) => context.lockHolder !== null,
+    isUnlocked: ({ context }) => context.lockHolder === null,
+    isFreed: ({ context }) => context.freed
+  }
+}).createMachine({
+  id: 'folio',
+  context: ({ input }) => ({
+    port: input.port,
+    env: input.env,
+    gmem: input.gmem,
+    base: input.base,
+    order: input.order,
+    refcount: 2 ** input.order,
+    mapcount: new Map(),
+    pins: new Map(),
+    lockHolder: null,
+    lockWaiters: [],
+    uptodate: false,
+    contents: new Map(),
+    truncated: false,
+    freed: false
+  }),
+  entry: 'announce',
+  initial: 'unlocked',
+  states: {
+    unlocked: {
+      on: { '*': { actions: 'serve' } },
+      always: [{ guard: 'isFreed', target: 'freed' }, { guard: 'isLocked', target: 'locked' }]
+    },
+    locked: {
+      on: { '*': { actions: 'serve' } },
+      always: [{ guard: 'isFreed', target: 'freed' }, { guard: 'isUnlocked', target: 'unlocked' }]
+    },
+    // Not final: a stale lookup may still reach a freed folio, and folio_try_get must fail.
+    freed: { on: { '*': { actions: 'serve' } } }
+  }
+});

@@ -1,0 +1,35 @@
+/**
+ * A VMM thread (spec §1.10): runs its program of ops (host accesses and faults,
+ * GUP pin/unpin, munmap, conversion ioctls, PUNCH_HOLE), one kernel path at a
+ * time. The machine is the shared program machine (see programMachine.ts for the
+ * state diagram); this file maps each op to its kernel-path procedure.
+ */
+import type { VmmOp } from '../model/ops.js';
+import { convert } from '../procedures/convert.js';
+import { gupPin, gupUnpin, munmap } from '../procedures/gup.js';
+import { hostAccess } from '../procedures/hostAccess.js';
+import type { Proc } from '../procedures/proc.js';
+import { punchHole } from '../procedures/punchHole.js';
+import type { OpResult } from '../model/ops.js';
+import { createProgramMachine, type ProcContext } from './programMachine.js';
+
+/** The kernel path that runs `op`. */
+export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
+  switch (op.op) {
+    case 'access':
+      return hostAccess(op, ctx);
+    case 'convert':
+      return convert(op, ctx);
+    case 'pin':
+      return gupPin(op, ctx);
+    case 'unpin':
+      return gupUnpin(op, ctx);
+    case 'munmap':
+      return munmap(op);
+    case 'punchHole':
+      return punchHole(op, ctx);
+  }
+}
+
+/** The VMM thread machine. */
+export const vmmThreadMachine = createProgramMachine<VmmOp>('vmmThread');

@@ -1,0 +1,52 @@
+/**
+ * Variants: switches that reintroduce a catalogued bug (spec §5) by changing a
+ * protocol step. A variant never records a violation itself; the violation must
+ * arise from the changed behaviour under some interleaving.
+ */
+import type { Mode } from './modes.js';
+
+/** Description of one variant. */
+export interface VariantInfo {
+  readonly id: string;
+  readonly name: string;
+  /** What the variant changes, in kernel terms. */
+  readonly change: string;
+  readonly modes: readonly Mode[];
+  /** The invariant exploration is expected to find broken. */
+  readonly breaks: string;
+  /** A built-in scenario that exposes it. */
+  readonly scenario: string;
+}
+
+/** Every variant the model implements. */
+export const VARIANTS: readonly VariantInfo[] = [
+  {
+    id: 'NOCHECK',
+    name: 'conversion without any safety check',
+    change: 'KVM_SET_MEMORY_ATTRIBUTES2 to private skips kvm_gmem_is_safe_for_conversion entirely',
+    modes: ['rfc-inplace-v8'],
+    breaks: 'INV-2',
+    scenario: 'pin-vs-convert'
+  },
+  {
+    id: 'B10',
+    name: 'shareability checked outside the lock that serialises conversion',
+    change: 'the host fault reads the attribute and takes the folio without filemap_invalidate_lock_shared',
+    modes: ['rfc-inplace-v8'],
+    breaks: 'INV-1',
+    scenario: 'convert-vs-fault'
+  },
+  {
+    id: 'B11',
+    name: 'conversion check uses mapcount/pincount instead of refcount',
+    change: 'the safety check accepts a folio if !folio_mapped() && !folio_maybe_dma_pinned(), missing FOLL_GET references',
+    modes: ['rfc-inplace-v8'],
+    breaks: 'INV-2',
+    scenario: 'vmsplice-munmap-convert'
+  }
+];
+
+/** Looks a variant up by id. */
+export function findVariant(id: string): VariantInfo | undefined {
+  return VARIANTS.find((v) => v.id === id);
+}

@@ -1,0 +1,35 @@
+/**
+ * Page-cache helpers shared by kernel paths: `filemap_get_folio` /
+ * `__filemap_get_folio(FGP_LOCK|FGP_CREAT)` as a lookup at the inode followed by
+ * `folio_try_get` (+ lock) at the folio, retried when the folio was truncated in
+ * between (the mapping check after `folio_lock`).
+ */
+import { ACTOR } from '../model/env.js';
+import { bool, call, num, type Proc, str } from './proc.js';
+
+/** A folio held by the caller (one reference; locked if asked). */
+export interface HeldFolio {
+  readonly folio: string;
+  readonly base: number;
+  readonly order: number;
+  readonly uptodate: boolean;
+}
+
+/** Retries before a lookup gives up (a bound on every loop). */
+export const LOOKUP_RETRIES_MAX = 8;
+
+/**
+ * Looks up (and with `create`, allocates) the folio covering `index`, takes a
+ * reference and, with `lock`, the folio lock. Returns null if there is no folio
+ * and `create` is false.
+ */
+export function* getFolio(index: number, opts: { create: boolean; lock: boolean; why: string }): Proc<HeldFolio | null> {
+  for (let attempt = 0; attempt < LOOKUP_RETRIES_MAX; attempt++) {
+    const r = yield* call(ACTOR.gmem, { type: 'gmem.filemap.get', index, create: opts.create });
+    const folio = r['folio'];
+    if (typeof folio !== 'string') return null;
+    const g = yield* call(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });
+    if (bool(g, 'ok')) return { folio: str(g, 'folio'), base: num(g, 'base'), order: num(g, 'order'), uptodate: bool(g, 'uptodate') };
+  }
+  throw new Error(`filemap lookup of index ${index} kept racing with truncation`);
+}

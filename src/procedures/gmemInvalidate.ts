@@ -1,0 +1,44 @@
+/**
+ * `kvm_gmem_invalidate_begin` / `kvm_gmem_invalidate_end` (spec O4 step 2/4,
+ * O7a step 5/6, O12): for the memslot bindings overlapping the file range, take
+ * `mmu_lock` for write, `kvm_mmu_invalidate_begin`, add the GFN range and zap
+ * the SPTEs the filter selects, and later `kvm_mmu_invalidate_end`.
+ * `begin` happens only if a binding overlaps (F-b25a), so begin and end stay
+ * balanced. Begin, range_add and zap are separate deliveries (spec §7.2).
+ */
+import { ACTOR } from '../model/env.js';
+import { call, lock, nums, type Proc, unlock } from './proc.js';
+
+/** GFN ranges an invalidation covers (parallel lists). */
+export interface GfnRanges {
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
+/** Which SPTEs a zap removes. */
+export type ZapFilter = 'shared' | 'private' | 'both';
+
+/** Begins an invalidation of file indices `[start, end)`; returns what `end` must close. */
+export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilter): Proc<GfnRanges> {
+  const b = yield* call(ACTOR.gmem, { type: 'gmem.bindings', start, end });
+  const ranges: GfnRanges = { starts: nums(b, 'gfnStarts'), ends: nums(b, 'gfnEnds') };
+  if (ranges.starts.length === 0) return ranges;
+  yield* lock(ACTOR.mmu, 'mmu', 'W');
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+  for (let i = 0; i < ranges.starts.length; i++) {
+    const s = ranges.starts[i] as number;
+    const e = ranges.ends[i] as number;
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
+    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
+  }
+  yield* unlock(ACTOR.mmu, 'mmu', 'W');
+  return ranges;
+}
+
+/** Ends the invalidation begun by {@link gmemInvalidateBegin}. */
+export function* gmemInvalidateEnd(ranges: GfnRanges): Proc<void> {
+  if (ranges.starts.length === 0) return;
+  yield* lock(ACTOR.mmu, 'mmu', 'W');
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+  yield* unlock(ACTOR.mmu, 'mmu', 'W');
+}

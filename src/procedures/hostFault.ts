@@ -1,0 +1,54 @@
+/**
+ * Host page fault on the guest_memfd mmap (spec O8), RFC in-place form
+ * (`kvm_gmem_fault_user_mapping`, S-INPLACE-v8 patch 01): under
+ * `filemap_invalidate_lock_shared`, SIGBUS if the index is private, else get and
+ * lock the folio (allocating), zero it if not uptodate; then core-mm installs a
+ * 4K PTE and unlocks the folio (`finish_fault`).
+ *
+ * Scheduling points (spec §7.2): the attribute read (`AttrRead`), the folio
+ * reference (`HostFaultGotFolio`) and the PTE install (`HostPteInstalled`) are
+ * separate deliveries. Variant B10 drops the invalidate lock, opening the window
+ * between the attribute read and the folio reference to a conversion.
+ */
+import { ACTOR, hasVariant } from '../model/env.js';
+import type { ProcContext } from '../machines/programMachine.js';
+import { getFolio } from './filemap.js';
+import { bool, call, lock, type Proc, unlock } from './proc.js';
+
+/** Outcome of a host fault. */
+export type FaultResult = 'ok' | 'SIGBUS';
+
+/** Faults page `index` of the VMM's mapping into the host page table. */
+export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
+  const { env } = ctx;
+  if (index >= env.pages) return 'SIGBUS';
+  const locked = !hasVariant(env, 'B10');
+  if (locked) yield* lock(ACTOR.gmem, 'invalidate', 'R');
+  const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index });
+  if (bool(attr, 'private')) {
+    if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
+    return 'SIGBUS';
+  }
+  const f = yield* getFolio(index, { create: true, lock: true, why: 'fault' });
+  if (f === null) throw new Error('filemap_get_folio with FGP_CREAT returned nothing');
+  if (f.order > 0) {
+    // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped.
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
+    if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
+    return 'SIGBUS';
+  }
+  if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+  if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
+  // VM_FAULT_LOCKED: core-mm installs the PTE under the PTE lock, then unlocks the folio.
+  const subpage = index - f.base;
+  const inst = yield* call(ACTOR.mm, { type: 'mm.pteInstall', page: index, folio: f.folio, subpage, index });
+  if (bool(inst, 'installed')) {
+    yield* call(f.folio, { type: 'folio.unlock' });
+  } else {
+    // Another thread installed the PTE first: drop our reference (VM_FAULT_NOPAGE).
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
+  }
+  return 'ok';
+}

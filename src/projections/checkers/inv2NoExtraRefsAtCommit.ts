@@ -1,0 +1,64 @@
+/**
+ * INV-2 No extra references across a shared->private commit (spec §4): when a
+ * range is committed private, every folio of the range holds only its page-cache
+ * references, is not mapped and carries no GUP reference or pin. Corollary,
+ * checked on every pin: no GUP reference is taken on a private index.
+ * Stage-2 mappings hold no reference and are not counted.
+ */
+import type { CheckerSpec } from '../checker.js';
+import { hex, violation } from '../checker.js';
+import type { Violation } from '../violation.js';
+import { isPrivate, lastChange } from '../worldView.js';
+
+/** The INV-2 checker. */
+export const inv2: CheckerSpec = {
+  id: 'INV-2',
+  statement: 'no mapping, GUP reference or pin survives a shared->private commit',
+  modes: ['*'],
+  create: () => ({
+    id: 'INV-2',
+    check(view, e) {
+      if (e.kind !== 'fact') return [];
+      if (e.type === 'AttrStored' && e.data['private'] === true) {
+        const gmem = e.data['gmem'] as string;
+        const start = e.data['start'] as number;
+        const end = e.data['end'] as number;
+        const out: Violation[] = [];
+        for (const [id, f] of view.folios) {
+          const nr = 2 ** f.order;
+          if (f.gmem !== gmem || f.truncated || f.freed || f.base >= end || f.base + nr <= start) continue;
+          const problems: string[] = [];
+          const steps: number[] = [];
+          for (const [pin, p] of f.pins) {
+            problems.push(`${p.kind === 'get' ? 'FOLL_GET reference' : p.longterm ? 'long-term pin' : 'pin'} ${pin} on page ${hex(f.base + p.subpage)} (step ${p.step})`);
+            steps.push(p.step);
+          }
+          const mapped = [...f.mapcount.values()].reduce((a, b) => a + b, 0);
+          if (mapped > 0) problems.push(`${mapped} host mapping(s)`);
+          if (f.refcount !== nr && problems.length === 0) problems.push(`refcount ${f.refcount}, expected ${nr}`);
+          if (problems.length > 0) {
+            out.push(violation('INV-2', e, `${gmem} range [${hex(start)}, ${hex(end)}) committed private at step ${e.step} while folio ${id} has ${problems.join(', ')}`, steps));
+          }
+        }
+        return out;
+      }
+      if (e.type === 'GupPinned') {
+        const gmem = e.data['gmem'] as string;
+        const index = e.data['index'] as number;
+        const folio = view.folios.get(e.data['folio'] as string);
+        if (folio === undefined || folio.truncated || !isPrivate(view, gmem, index)) return [];
+        const since = lastChange(view, gmem, index);
+        return [
+          violation(
+            'INV-2',
+            e,
+            `GUP ${String(e.data['kind'])} ${String(e.data['pin'])} taken on private page ${hex(index)} of ${gmem} at step ${e.step}` +
+              (since === undefined ? '' : ` (private since step ${since.step})`),
+            since === undefined ? [] : [since.step]
+          )
+        ];
+      }
+      return [];
+    }
+  })
+};

@@ -1,0 +1,40 @@
+/**
+ * The monitor: the world-view fold plus every invariant checker, fed one entry
+ * at a time. The same code runs live (subscribed to the world's entry stream)
+ * and offline (fed from a log file line by line).
+ */
+import type { LogEntry, LogHeader } from '../events/logEntry.js';
+import type { Checker, CheckerSpec } from './checker.js';
+import { deadlockChecker } from './checkers/deadlockChecker.js';
+import { expectChecker } from './checkers/expectChecker.js';
+import { inv1 } from './checkers/inv1NoPrivateHostMapping.js';
+import { inv2 } from './checkers/inv2NoExtraRefsAtCommit.js';
+import type { Violation } from './violation.js';
+import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
+
+/** Every checker, in report order. */
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, expectChecker, deadlockChecker];
+
+/** A monitor over one run or log. */
+export class Monitor {
+  readonly view: WorldView = initialWorldView();
+  readonly violations: Violation[] = [];
+  private readonly checkers: readonly Checker[];
+
+  constructor(header: LogHeader, specs: readonly CheckerSpec[] = CHECKERS) {
+    this.checkers = specs.filter((c) => c.modes.includes('*') || c.modes.includes(header.mode)).map((c) => c.create(header));
+  }
+
+  /** Folds `e` in and runs the checkers; returns the violations `e` exposed. */
+  push(e: LogEntry): readonly Violation[] {
+    evolveWorldView(this.view, e);
+    let found: Violation[] | null = null;
+    for (const c of this.checkers) {
+      const v = c.check(this.view, e);
+      if (v.length > 0) (found ??= []).push(...v);
+    }
+    if (found === null) return [];
+    this.violations.push(...found);
+    return found;
+  }
+}

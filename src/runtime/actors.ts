@@ -1,0 +1,28 @@
+/**
+ * The actor kinds of the model and how each is created from the run's
+ * environment. The world spawns them by kind name.
+ */
+import { createActor } from 'xstate';
+import { folioMachine } from '../machines/folioMachine.js';
+import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
+import { kvmMmuMachine } from '../machines/kvmMmuMachine.js';
+import { mmMachine } from '../machines/mmMachine.js';
+import { runVmmOp, vmmThreadMachine } from '../machines/vmmThreadMachine.js';
+import type { ModelEnv } from '../model/env.js';
+import type { VmmOp } from '../model/ops.js';
+import type { ActorFactory } from './world.js';
+
+/** Actor factories for a run in `env`. */
+export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
+  return {
+    gmem: (_id, port) => createActor(gmemInodeMachine, { input: { port, env } }).start(),
+    mm: (_id, port, input) => createActor(mmMachine, { input: { port, env, gmem: input['gmem'] as string } }).start(),
+    mmu: (_id, port) => createActor(kvmMmuMachine, { input: { port, env } }).start(),
+    folio: (_id, port, input) =>
+      createActor(folioMachine, {
+        input: { port, env, gmem: input['gmem'] as string, base: input['base'] as number, order: input['order'] as number }
+      }).start(),
+    vmmThread: (_id, port, input) =>
+      createActor(vmmThreadMachine, { input: { port, env, program: input['program'] as readonly VmmOp[], run: runVmmOp } }).start()
+  };
+}

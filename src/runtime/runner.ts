@@ -1,0 +1,93 @@
+/**
+ * Runs one schedule of a scenario: builds the world, wires the log stream to the
+ * monitor and the sinks, drives the scheduler and returns the verdict.
+ */
+import type { LogEntry, LogHeader } from '../events/logEntry.js';
+import { LOG_FORMAT_VERSION } from '../events/logEntry.js';
+import { ACTOR, type ModelEnv } from '../model/env.js';
+import { Monitor } from '../projections/monitor.js';
+import type { Violation } from '../projections/violation.js';
+import { folioOrderOf, type Scenario, threadId } from '../scenarios/schema.js';
+import { GMEMSIM_VERSION } from '../version.js';
+import { actorFactories } from './actors.js';
+import { RandomStrategy, type Strategy } from './scheduler.js';
+import { type StopReason, World } from './world.js';
+
+/** Options of {@link runSchedule}. */
+export interface RunOptions {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly variant?: string | null;
+  /** Defaults to a {@link RandomStrategy} seeded with `seed`. */
+  readonly strategy?: Strategy;
+  /** Receives the header first, then every entry (e.g. a log writer). */
+  readonly sink?: { header(h: LogHeader): void; entry(e: LogEntry): void };
+  /** Stop at the first violation (default true). */
+  readonly stopOnViolation?: boolean;
+  /** Run the invariant checkers (default true). */
+  readonly check?: boolean;
+  readonly maxSteps?: number;
+}
+
+/** Outcome of one schedule. */
+export interface RunResult {
+  readonly header: LogHeader;
+  readonly reason: StopReason;
+  readonly steps: number;
+  readonly entries: number;
+  readonly violations: readonly Violation[];
+}
+
+/** The environment a scenario describes. */
+export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
+  const g = scenario.gmem;
+  return {
+    mode: scenario.mode,
+    variant,
+    pages: g.pages,
+    folioOrder: folioOrderOf(g.folioSize),
+    initShared: g.initShared,
+    binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: g.pages } : null
+  };
+}
+
+/** The log header of a run. */
+export function headerOf(scenario: Scenario, seed: number, variant: string | null, strategy: string): LogHeader {
+  return {
+    kind: 'header',
+    format: LOG_FORMAT_VERSION,
+    gmemsim: GMEMSIM_VERSION,
+    mode: scenario.mode,
+    variant,
+    scenario: scenario.name,
+    seed,
+    strategy,
+    scenarioSpec: scenario
+  };
+}
+
+/** Runs one schedule. */
+export function runSchedule(opts: RunOptions): RunResult {
+  const variant = opts.variant ?? null;
+  const strategy = opts.strategy ?? new RandomStrategy(opts.seed);
+  const env = envOf(opts.scenario, variant);
+  const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
+  const world = new World({ strategy, factories: actorFactories(env) });
+  const monitor = opts.check === false ? null : new Monitor(header);
+  const stopOnViolation = opts.stopOnViolation !== false;
+  let entries = 0;
+  opts.sink?.header(header);
+  world.entries$.subscribe((e) => {
+    entries++;
+    opts.sink?.entry(e);
+    if (monitor !== null && monitor.push(e).length > 0 && stopOnViolation) world.stop();
+  });
+  world.spawn('gmem', ACTOR.gmem, {});
+  world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
+  world.spawn('mmu', ACTOR.mmu, {});
+  opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));
+  opts.scenario.threads.forEach((_t, i) => world.post('world', threadId(i), { type: 'thread.run' }));
+  const reason = world.run(opts.maxSteps ?? opts.scenario.maxSteps);
+  world.end(reason);
+  return { header, reason, steps: world.steps, entries, violations: monitor?.violations ?? [] };
+}
