@@ -1,0 +1,12 @@
+/**
+ * A fast-check seed always exists and is printed: CI sets GMEMSIM_TEST_SEED (and
+ * echoes it); locally it may be set to replay a failure.
+ */
+import fc from 'fast-check';
+
+const raw = process.env['GMEMSIM_TEST_SEED'];
+if (raw !== undefined && raw !== '') {
+  const seed = Number(raw);
+  if (!Number.isSafeInteger(seed)) throw new Error(`GMEMSIM_TEST_SEED must be an integer, got ${raw}`);
+  fc.configureGlobal({ seed });
+}
