@@ -49,7 +49,16 @@ export const factSchemas = {
   InvalidateBegin: z.object({ inProgress: nat }),
   RangeAdded: z.object({ start: nat, end: nat }),
   SpteZapped: z.object({ root: id, gfn: nat, level: nat, private: z.boolean() }),
-  InvalidateEnd: z.object({ seq: nat, inProgress: int })
+  InvalidateEnd: z.object({ seq: nat, inProgress: int }),
+  // --- vCPU and the KVM stage-2 fault path (O10, O14, INV-6, INV-20)
+  VcpuFaultStarted: z.object({ vcpu: id, gfn: nat, private: z.boolean(), write: z.boolean(), seq: nat, attempt: nat }),
+  GmemPfnObtained: z.object({ vcpu: id, gfn: nat, folio: id, subpage: nat, maxLevel: z.number().int().min(1).max(3) }),
+  StaleCheck: z.object({ vcpu: id, gfn: nat, seq: nat, locked: z.boolean(), ok: z.boolean(), mmuSeq: nat, inProgress: int }),
+  SptInstalled: z.object({ root: id, gfn: nat, level: z.number().int().min(1).max(3), private: z.boolean(), pfn: id, subpage: nat, by: id }),
+  PfnRefReleased: z.object({ vcpu: id, folio: id }),
+  MemoryFaultExit: z.object({ vcpu: id, gpa: nat, size: nat, flags: nat, private: z.boolean() }),
+  HypercallExit: z.object({ vcpu: id, nr: id, gpa: nat, npages: nat, flags: nat }),
+  HypercallReturned: z.object({ vcpu: id, ret: z.string() })
 } as const;
 
 /** A fact type the model knows. */

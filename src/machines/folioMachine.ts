@@ -14,10 +14,28 @@
  * lookup (`folio.get`) adds 1; a host PTE holds the fault's ref; FOLL_GET adds 1;
  * FOLL_PIN adds GUP_PIN_COUNTING_BIAS (small folio) or 1 plus pincount (large).
  * KVM stage-2 mappings hold no reference. Every change is a `FolioRef` fact.
+ *
+ * Huge folios (mode rfc-1g-v2, O15): a folio of order 9 or 18 allocated from the
+ * HugeTLB subpool carries its physical huge page (`hugePage`, HugeTLB status);
+ * a 4K folio made by a split remembers the huge page it came from
+ * (`hugeOrigin`). Per-subpage state (mapcount, pins, contents) is sparse: maps
+ * keyed by subpage hold only touched subpages, so a 1G folio costs O(1).
+ *
+ * ```
+ *   unlocked/locked ── folio.freeze (refcount == nr_pages, unmapped, unpinned, unlocked) ──► frozen
+ *   frozen ── folio.unfreeze (rollback) ──► unlocked
+ *   frozen: folio_try_get fails; after FolioSplit / FolioMerged the folio is gone for good
+ *   freed (HugeTLB folio): free_folio returns the huge page to the subpool (gmem.pool.free)
+ * ```
+ *
+ * Requests added for huge folios: `folio.freeze` (`folio_ref_freeze(folio,
+ * nr_pages)` of `filemap_remove_folio_for_restructuring`), `folio.unfreeze`,
+ * `folio.zeroRange` (`folio_zero_range` of a partial-hugepage PUNCH_HOLE).
  */
 import { assign, setup } from 'xstate';
+import type { Value } from '../events/logEntry.js';
 import { type Delivered, replyTarget } from '../events/messages.js';
-import { GUP_PIN_COUNTING_BIAS, type ModelEnv } from '../model/env.js';
+import { GUP_PIN_COUNTING_BIAS, hasVariant, type ModelEnv } from '../model/env.js';
 import type { ActorPort } from '../runtime/world.js';
 
 /** Contents of a page that was never zeroed (what a reused page would leak). */
@@ -34,6 +52,17 @@ export interface PinRecord {
 interface LockWaiter {
   readonly holder: string;
   readonly replyTo: string;
+}
+
+/** Initial state of a folio made by a split or a merge (O15), or of a HugeTLB folio. */
+export interface FolioInit {
+  /** The physical huge page this folio is (a HugeTLB folio of order > 0). */
+  readonly hugePage?: string | null;
+  /** For a 4K folio made by a split: the huge page it came from. */
+  readonly hugeOrigin?: string | null;
+  readonly uptodate?: boolean;
+  /** Sparse contents, subpage -> value (absent = 0). */
+  readonly contents?: ReadonlyMap<number, number>;
 }
 
 /** Context of a folio. */
@@ -53,6 +82,12 @@ export interface FolioContext {
   /** Removed from the page cache (PUNCH_HOLE, eviction); the folio lives on while referenced. */
   readonly truncated: boolean;
   readonly freed: boolean;
+  /** The huge page this folio is (HugeTLB status), or null. */
+  readonly hugePage: string | null;
+  /** The huge page a split 4K folio came from, or null. */
+  readonly hugeOrigin: string | null;
+  /** Refcount frozen for a split or merge: lookups fail. */
+  readonly frozen: boolean;
 }
 
 /** Input of a folio. */
@@ -62,6 +97,7 @@ export interface FolioInput {
   readonly gmem: string;
   readonly base: number;
   readonly order: number;
+  readonly init?: FolioInit | undefined;
 }
 
 type Patch = { -readonly [K in keyof FolioContext]?: FolioContext[K] };
@@ -70,20 +106,39 @@ function nrPages(ctx: FolioContext): number {
   return 2 ** ctx.order;
 }
 
-/** Applies a refcount change, recording it; frees the folio at zero. */
-function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string): void {
+/**
+ * Applies a refcount change, recording it; frees the folio at zero. A HugeTLB
+ * folio's `free_folio` returns its huge page to the subpool: synchronously in
+ * the context of the thread that dropped the last reference (`replyTo`: the
+ * inode answers that thread once the page is back), or, with variant B17,
+ * deferred to a worker (the inode learns it in a later step). Returns true if
+ * the inode took over the reply to `replyTo`.
+ */
+function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?: string, replyTo?: string): boolean {
   const before = patch.refcount ?? ctx.refcount;
   const refcount = before + delta;
   if (refcount < 0) throw new Error(`${ctx.port.id}: refcount underflow (${before} ${delta}, ${why})`);
   patch.refcount = refcount;
   ctx.port.record('FolioRef', { folio: ctx.port.id, delta, refcount, why });
-  if (refcount === 0) {
-    patch.freed = true;
+  if (refcount !== 0) return false;
+  patch.freed = true;
+  if (ctx.hugePage === null) {
     ctx.port.record('FolioFreed', { folio: ctx.port.id });
+    return false;
   }
+  ctx.port.record('FolioFreed', { folio: ctx.port.id, by: by ?? ctx.port.id });
+  const sync = replyTo !== undefined && !hasVariant(ctx.env, 'B17');
+  ctx.port.send(ctx.gmem, {
+    type: 'gmem.pool.free',
+    page: ctx.hugePage,
+    folio: ctx.port.id,
+    notify: sync,
+    ...(sync ? { replyTo } : {})
+  });
+  return sync;
 }
 
-function answer(ctx: FolioContext, to: string, type: string, data: Record<string, string | number | boolean | null> = {}): void {
+function answer(ctx: FolioContext, to: string, type: string, data: Record<string, Value> = {}): void {
   ctx.port.send(to, { type, folio: ctx.port.id, base: ctx.base, order: ctx.order, ...data });
 }
 
@@ -120,8 +175,8 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
   const subpage = (m['subpage'] as number | undefined) ?? 0;
   switch (m.type) {
     case 'folio.get': {
-      // folio_try_get: fails once the folio is freed.
-      if (ctx.freed) {
+      // folio_try_get: fails once the folio is freed or while its refcount is frozen.
+      if (ctx.freed || ctx.frozen) {
         answer(ctx, to, 'folio.got', { ok: false, uptodate: false });
         return patch;
       }
@@ -151,9 +206,48 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       answer(ctx, to, 'ack');
       return patch;
     case 'folio.put':
-      addRef(ctx, patch, -1, m['why'] as string);
+      if (!addRef(ctx, patch, -1, m['why'] as string, m.from, to)) answer(ctx, to, 'ack');
+      return patch;
+    case 'folio.freeze': {
+      // folio_ref_freeze(folio, nr_pages): only the page cache's references may be left.
+      const ok =
+        !ctx.freed && !ctx.frozen && !ctx.truncated && ctx.lockHolder === null && ctx.refcount === nrPages(ctx) && ctx.mapcount.size === 0 && ctx.pins.size === 0;
+      if (ok) {
+        patch.frozen = true;
+        ctx.port.record('FolioFrozen', { folio: id, refcount: ctx.refcount });
+      }
+      const subpages = [...ctx.contents.keys()].sort((a, b) => a - b);
+      answer(ctx, to, 'folio.frozen', {
+        ok,
+        refcount: ctx.refcount,
+        uptodate: ctx.uptodate,
+        hugePage: ctx.hugePage,
+        hugeOrigin: ctx.hugeOrigin,
+        ...(ok ? { subpages, values: subpages.map((k) => ctx.contents.get(k) ?? 0) } : { subpages: [], values: [] })
+      });
+      return patch;
+    }
+    case 'folio.unfreeze':
+      if (!ctx.frozen) throw new Error(`${id}: unfreeze of a folio that is not frozen`);
+      patch.frozen = false;
+      ctx.port.record('FolioUnfrozen', { folio: id });
       answer(ctx, to, 'ack');
       return patch;
+    case 'folio.zeroRange': {
+      // folio_zero_range of the part of a hugepage a PUNCH_HOLE covers (absent = 0).
+      const from = m['start'] as number;
+      const until = m['end'] as number;
+      let contents: Map<number, number> | null = null;
+      for (const k of ctx.contents.keys()) {
+        if (k < from || k >= until) continue;
+        contents ??= new Map(ctx.contents);
+        contents.delete(k);
+      }
+      if (contents !== null) patch.contents = contents;
+      ctx.port.record('FolioRangeZeroed', { folio: id, start: from, end: until });
+      answer(ctx, to, 'ack');
+      return patch;
+    }
     case 'folio.map': {
       // The address space installed a PTE (finish_fault): the fault's reference
       // now belongs to the PTE. One-way: sent by the mm on the same channel as
@@ -170,12 +264,12 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       if (n === 0) mc.delete(subpage);
       else mc.set(subpage, n);
       patch.mapcount = mc;
-      addRef(ctx, patch, -1, 'pte');
+      addRef(ctx, patch, -1, 'pte', m.from);
       answer(ctx, to, 'ack', { zap: (m['zap'] as number | undefined) ?? null });
       return patch;
     }
     case 'folio.pin': {
-      if (ctx.freed) {
+      if (ctx.freed || ctx.frozen) {
         answer(ctx, to, 'folio.pinned', { ok: false });
         return patch;
       }
@@ -199,8 +293,7 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       pins.delete(pin);
       patch.pins = pins;
       ctx.port.record('GupUnpinned', { pin, folio: id });
-      addRef(ctx, patch, -rec.refs, rec.kind === 'get' ? 'gup-get' : 'gup-pin');
-      answer(ctx, to, 'ack');
+      if (!addRef(ctx, patch, -rec.refs, rec.kind === 'get' ? 'gup-get' : 'gup-pin', m.from, to)) answer(ctx, to, 'ack');
       return patch;
     }
     case 'folio.checkSafe': {
@@ -242,6 +335,10 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       answer(ctx, to, 'ack');
       return patch;
     }
+    case 'ack':
+      // The subpool acknowledged a deferred return of this freed HugeTLB folio.
+      if (!ctx.freed) throw new Error(`${id}: unexpected ack from ${m.from}`);
+      return patch;
     default:
       throw new Error(`${id}: unexpected message ${m.type} from ${m.from}`);
   }
@@ -253,7 +350,11 @@ export const folioMachine = setup({
   actions: {
     announce: ({ context }) => {
       const { port } = context;
-      port.record('FolioAllocated', { folio: port.id, gmem: context.gmem, base: context.base, order: context.order });
+      const huge = {
+        ...(context.hugePage === null ? {} : { hugePage: context.hugePage }),
+        ...(context.hugeOrigin === null ? {} : { hugeOrigin: context.hugeOrigin })
+      };
+      port.record('FolioAllocated', { folio: port.id, gmem: context.gmem, base: context.base, order: context.order, ...huge });
       port.record('FolioRef', { folio: port.id, delta: context.refcount, refcount: context.refcount, why: 'filemap' });
     },
     serve: assign(({ context, event }) => onRequest(context, event))
@@ -261,7 +362,9 @@ export const folioMachine = setup({
   guards: {
     isLocked: ({ context }) => context.lockHolder !== null,
     isUnlocked: ({ context }) => context.lockHolder === null,
-    isFreed: ({ context }) => context.freed
+    isFreed: ({ context }) => context.freed,
+    isFrozen: ({ context }) => context.frozen,
+    isThawed: ({ context }) => !context.frozen
   }
 }).createMachine({
   id: 'folio',
@@ -276,17 +379,25 @@ export const folioMachine = setup({
     pins: new Map(),
     lockHolder: null,
     lockWaiters: [],
-    uptodate: false,
-    contents: new Map(),
+    uptodate: input.init?.uptodate ?? false,
+    contents: input.init?.contents ?? new Map(),
     truncated: false,
-    freed: false
+    freed: false,
+    hugePage: input.init?.hugePage ?? null,
+    hugeOrigin: input.init?.hugeOrigin ?? null,
+    frozen: false
   }),
   entry: 'announce',
   initial: 'unlocked',
   states: {
     unlocked: {
       on: { '*': { actions: 'serve' } },
-      always: [{ guard: 'isFreed', target: 'freed' }, { guard: 'isLocked', target: 'locked' }]
+      always: [{ guard: 'isFreed', target: 'freed' }, { guard: 'isFrozen', target: 'frozen' }, { guard: 'isLocked', target: 'locked' }]
+    },
+    // Refcount frozen for a split or merge (O15): lookups fail until unfrozen (rollback); a split or merged folio stays here.
+    frozen: {
+      on: { '*': { actions: 'serve' } },
+      always: [{ guard: 'isThawed', target: 'unlocked' }]
     },
     locked: {
       on: { '*': { actions: 'serve' } },

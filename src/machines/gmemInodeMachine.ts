@@ -14,10 +14,30 @@
  * `gmem.filemap.get` (allocates and spawns a folio actor), `gmem.filemap.list`,
  * `gmem.filemap.remove`, `gmem.bindings`. The inode never checks who holds the
  * lock: lock discipline is an invariant (INV-4) checked on the log.
+ *
+ * Huge folios (mode rfc-1g-v2 with 2M/1G folios; O3, O15, INV-11): the inode
+ * owns the HugeTLB subpool (reserved at creation: `size / hugepage` pages of the
+ * global pool, or creation fails with `-ENOMEM` and every request is answered
+ * `gmem.error`), the `attrs` map is the shareability tree (`true` =
+ * SHAREABILITY_GUEST, `false` = SHAREABILITY_ALL), and a split hugepage is a
+ * {@link SplitRecord}: its 4K folios exist logically from the split on, but an
+ * actor is spawned for a subpage only when a lookup first touches it
+ * (materialisation), so a split 1G page costs O(touched subpages).
+ *
+ * ```
+ *   hugepage:  none ── filemap.get{create} ──► huge ── gmem.split ──► split ── gmem.merge ──► huge
+ *               ▲      (subpool take; split at once if any index is shared)                    │
+ *               └──────────── truncate + last put: gmem.pool.free (subpool give) ◄──────────────┘
+ * ```
+ *
+ * Requests added: `gmem.attr.runs`, `gmem.hugepages`, `gmem.split.subs`,
+ * `gmem.split`, `gmem.merge`, `gmem.zeroRange`, `gmem.pool.free`.
  */
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
+import type { Value } from '../events/logEntry.js';
 import type { ModelEnv } from '../model/env.js';
+import { hugeCeil, hugeFloor, hugePages, reserveSubpool, type Subpool, subpoolGive, subpoolTake, usesHugetlb } from '../model/hugetlb.js';
 import { RangeMap } from '../model/rangeMap.js';
 import { FREE_LOCK, type RwLock } from '../model/rwLock.js';
 import type { ActorPort } from '../runtime/world.js';
@@ -30,16 +50,40 @@ export interface CacheEntry {
   readonly order: number;
 }
 
+/** A split hugepage (O15): its 4K folios, materialised lazily. */
+export interface SplitRecord {
+  /** The physical huge page (the hugeOrigin of every sub-folio). */
+  readonly page: string;
+  /** The huge folio that was split. */
+  readonly origin: string;
+  readonly order: number;
+  /** Uptodate of the sub-folios not yet materialised (inherited from the huge folio). */
+  readonly uptodate: boolean;
+  /** Sparse contents of the sub-folios not yet materialised: subpage -> value. */
+  readonly contents: ReadonlyMap<number, number>;
+  /** Materialised sub-folios: subpage -> folio id. */
+  readonly materialized: ReadonlyMap<number, string>;
+}
+
 /** Context of the inode machine. */
 export interface GmemContext {
   readonly port: ActorPort;
   readonly env: ModelEnv;
-  /** `true` = private, per index. */
+  /** `true` = private, per index (rfc-1g-v2: SHAREABILITY_GUEST). */
   readonly attrs: RangeMap<boolean>;
   readonly invalidate: RwLock;
   /** Page cache, keyed by each folio's base index. */
   readonly cache: ReadonlyMap<number, CacheEntry>;
   readonly nextFolio: number;
+  /** Split hugepages, keyed by hugepage base index. */
+  readonly splits: ReadonlyMap<number, SplitRecord>;
+  /** HugeTLB subpool (null without a HugeTLB allocator). */
+  readonly subpool: Subpool | null;
+  /** Free pages of the global pool left after the reservation. */
+  readonly globalFree: number;
+  readonly nextPage: number;
+  /** Errno of a failed creation (the file does not exist), or null. */
+  readonly failed: '-ENOMEM' | '-EINVAL' | null;
 }
 
 /** Input of the inode machine. */
@@ -58,12 +102,208 @@ export function lookup(cache: ReadonlyMap<number, CacheEntry>, index: number): C
   return undefined;
 }
 
-function reply(ctx: GmemContext, m: Delivered, type: string, data: Record<string, string | number | boolean | null | readonly (string | number)[]>): void {
+function reply(ctx: GmemContext, m: Delivered, type: string, data: Record<string, Value>): void {
   ctx.port.send(replyTarget(m), { type, ...data });
+}
+
+type Patch = { -readonly [K in keyof GmemContext]?: GmemContext[K] };
+
+function poolData(ctx: GmemContext, pool: Subpool): Record<string, number | string> {
+  return { gmem: ctx.port.id, inUse: pool.inUse, free: pool.free, reserved: pool.reserved };
+}
+
+/** Spawns the 4K folio of a split hugepage at `index` (its first touch). */
+function materialize(ctx: GmemContext, patch: Patch, base: number, index: number): CacheEntry {
+  const rec = (patch.splits ?? ctx.splits).get(base);
+  if (rec === undefined) throw new Error(`${ctx.port.id}: no split hugepage at ${base}`);
+  const sub = index - base;
+  const nextFolio = patch.nextFolio ?? ctx.nextFolio;
+  const folio = `${ctx.port.id}/f${nextFolio}`;
+  const value = rec.contents.get(sub);
+  const contents = new Map(rec.contents);
+  contents.delete(sub);
+  const materialized = new Map(rec.materialized);
+  materialized.set(sub, folio);
+  const splits = new Map(patch.splits ?? ctx.splits);
+  splits.set(base, { ...rec, contents, materialized });
+  ctx.port.spawn('folio', folio, {
+    gmem: ctx.port.id,
+    base: index,
+    order: 0,
+    init: { hugeOrigin: rec.page, uptodate: rec.uptodate, contents: value === undefined ? new Map() : new Map([[0, value]]) }
+  });
+  const entry: CacheEntry = { folio, base: index, order: 0 };
+  const cache = new Map(patch.cache ?? ctx.cache);
+  cache.set(index, entry);
+  Object.assign(patch, { splits, cache, nextFolio: nextFolio + 1 });
+  return entry;
+}
+
+/** `kvm_gmem_get_folio` with a HugeTLB allocator (O3 RFC 1G-v2): lookup, materialise or allocate a hugepage. */
+function hugeFilemapGet(ctx: GmemContext, m: Delivered, index: number): Patch {
+  const patch: Patch = {};
+  const answer = (e: CacheEntry | undefined, err: string | null = null): Patch => {
+    reply(ctx, m, 'gmem.folio', { folio: e?.folio ?? null, base: e?.base ?? index, order: e?.order ?? 0, ...(err === null ? {} : { err }) });
+    return patch;
+  };
+  const found = lookup(ctx.cache, index);
+  if (found !== undefined) return answer(found);
+  const nr = hugePages(ctx.env);
+  const hb = hugeFloor(index, nr);
+  if (ctx.splits.has(hb)) return answer(materialize(ctx, patch, hb, index));
+  if (m['create'] !== true) return answer(undefined);
+  const pool = ctx.subpool === null ? null : subpoolTake(ctx.subpool);
+  if (pool === null) return answer(undefined, '-ENOMEM');
+  const id = ctx.port.id;
+  const page = `${id}/hp${ctx.nextPage}`;
+  const folio = `${id}/f${ctx.nextFolio}`;
+  const order = ctx.env.folioOrder;
+  ctx.port.record('HugePageAllocated', { ...poolData(ctx, pool), page, folio });
+  Object.assign(patch, { subpool: pool, nextPage: ctx.nextPage + 1, nextFolio: ctx.nextFolio + 1 });
+  if (ctx.attrs.find(hb, hb + nr, false) >= 0) {
+    // kvm_gmem_try_split_folio_in_filemap right after allocation: the new folio holds only the
+    // page cache's references, so the split happens in the same step (no actor for the huge folio).
+    ctx.port.record('FolioAllocated', { folio, gmem: id, base: hb, order, hugePage: page });
+    ctx.port.record('FolioRef', { folio, delta: nr, refcount: nr, why: 'filemap' });
+    ctx.port.record('FolioSplit', { folio, gmem: id, base: hb, order, hugePage: page, reason: 'alloc' });
+    const splits = new Map(ctx.splits);
+    splits.set(hb, { page, origin: folio, order, uptodate: false, contents: new Map(), materialized: new Map() });
+    patch.splits = splits;
+    return answer(materialize(ctx, patch, hb, index));
+  }
+  ctx.port.spawn('folio', folio, { gmem: id, base: hb, order, init: { hugePage: page } });
+  const entry: CacheEntry = { folio, base: hb, order };
+  const cache = new Map(ctx.cache);
+  cache.set(hb, entry);
+  patch.cache = cache;
+  return answer(entry);
+}
+
+/** Requests of the huge-folio protocol (O7b, O15, O4 RFC 1G-v2); null if `m` is not one. */
+function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
+  const id = ctx.port.id;
+  const nr = hugePages(ctx.env);
+  switch (m.type) {
+    case 'gmem.attr.runs': {
+      const runs = ctx.attrs.slice(m['start'] as number, m['end'] as number);
+      reply(ctx, m, 'gmem.attr.runs', { starts: runs.map((r) => r.start), ends: runs.map((r) => r.end), privs: runs.map((r) => r.value) });
+      return {};
+    }
+    case 'gmem.hugepages': {
+      // The hugepages overlapping [start, end) and what backs each one.
+      const bases: number[] = [];
+      const kinds: string[] = [];
+      const folios: string[] = [];
+      const first = hugeFloor(m['start'] as number, nr);
+      const last = Math.min(hugeCeil(m['end'] as number, nr), ctx.env.pages);
+      for (let b = first; b < last; b += nr) {
+        const e = ctx.cache.get(b);
+        const kind = ctx.splits.has(b) ? 'split' : e !== undefined && e.order > 0 ? 'huge' : 'none';
+        bases.push(b);
+        kinds.push(kind);
+        folios.push(kind === 'huge' ? (e as CacheEntry).folio : '');
+      }
+      reply(ctx, m, 'gmem.hugepages', { bases, kinds, folios });
+      return {};
+    }
+    case 'gmem.split.subs': {
+      const rec = ctx.splits.get(m['base'] as number);
+      const subs = rec === undefined ? [] : [...rec.materialized.entries()].sort((a, b) => a[0] - b[0]);
+      reply(ctx, m, 'gmem.split.subs', { folios: subs.map((s) => s[1]), indices: subs.map((s) => (m['base'] as number) + s[0]) });
+      return {};
+    }
+    case 'gmem.split': {
+      // kvm_gmem_split_folio_in_filemap: the caller froze the folio; remove it, record the 4K folios.
+      const folio = m['folio'] as string;
+      const base = m['base'] as number;
+      const e = ctx.cache.get(base);
+      if (e === undefined || e.folio !== folio || e.order === 0) throw new Error(`${id}: split of ${folio}, not the huge folio at ${base}`);
+      const subpages = m['subpages'] as readonly number[];
+      const values = m['values'] as readonly number[];
+      const contents = new Map<number, number>();
+      subpages.forEach((k, i) => {
+        const v = values[i] ?? 0;
+        if (v !== 0) contents.set(k, v);
+      });
+      const page = m['hugePage'] as string;
+      ctx.port.record('FolioSplit', { folio, gmem: id, base, order: e.order, hugePage: page, reason: m['reason'] as string });
+      const cache = new Map(ctx.cache);
+      cache.delete(base);
+      const splits = new Map(ctx.splits);
+      splits.set(base, { page, origin: folio, order: e.order, uptodate: m['uptodate'] === true, contents, materialized: new Map() });
+      reply(ctx, m, 'ack', {});
+      return { cache, splits };
+    }
+    case 'gmem.merge': {
+      // kvm_gmem_merge_folio_in_filemap: the caller froze every materialised sub-folio.
+      const base = m['base'] as number;
+      const rec = ctx.splits.get(base);
+      const subs = m['folios'] as readonly string[];
+      const have = rec === undefined ? [] : [...rec.materialized.values()].sort();
+      if (rec === undefined || have.length !== subs.length || [...subs].sort().some((f, i) => f !== have[i])) {
+        reply(ctx, m, 'gmem.merged', { ok: false, folio: null });
+        return {};
+      }
+      const ups = m['uptodates'] as readonly boolean[];
+      const vals = m['values'] as readonly number[];
+      const contents = new Map(rec.contents);
+      let uptodate = rec.materialized.size === 2 ** rec.order ? true : rec.uptodate;
+      const cache = new Map(ctx.cache);
+      const indexOf = new Map([...rec.materialized.entries()].map(([k, f]) => [f, k]));
+      subs.forEach((f, i) => {
+        const k = indexOf.get(f) as number;
+        const v = vals[i] ?? 0;
+        if (v !== 0) contents.set(k, v);
+        uptodate &&= ups[i] === true;
+        cache.delete(base + k);
+      });
+      const folio = `${id}/f${ctx.nextFolio}`;
+      ctx.port.record('FolioMerged', { folio, gmem: id, base, order: rec.order, hugePage: rec.page, from: [...subs] });
+      ctx.port.spawn('folio', folio, { gmem: id, base, order: rec.order, init: { hugePage: rec.page, uptodate, contents } });
+      cache.set(base, { folio, base, order: rec.order });
+      const splits = new Map(ctx.splits);
+      splits.delete(base);
+      reply(ctx, m, 'gmem.merged', { ok: true, folio });
+      return { cache, splits, nextFolio: ctx.nextFolio + 1 };
+    }
+    case 'gmem.zeroRange': {
+      // PUNCH_HOLE of part of a split hugepage: zero the sub-folios that were never materialised.
+      const start = m['start'] as number;
+      const end = m['end'] as number;
+      let splits: Map<number, SplitRecord> | null = null;
+      for (const [b, rec] of ctx.splits) {
+        if (b >= end || b + 2 ** rec.order <= start) continue;
+        const contents = new Map(rec.contents);
+        for (const k of rec.contents.keys()) if (b + k >= start && b + k < end) contents.delete(k);
+        splits ??= new Map(ctx.splits);
+        splits.set(b, { ...rec, contents });
+      }
+      ctx.port.record('SplitRangeZeroed', { gmem: id, start, end });
+      reply(ctx, m, 'ack', {});
+      return splits === null ? {} : { splits };
+    }
+    case 'gmem.pool.free': {
+      // free_folio -> allocator free_folio: HugeTLB status back, page back to the subpool.
+      if (ctx.subpool === null) throw new Error(`${id}: pool free without a HugeTLB allocator`);
+      const subpool = subpoolGive(ctx.subpool);
+      ctx.port.record('FolioFreedToPool', { ...poolData(ctx, subpool), page: m['page'] as string, folio: m['folio'] as string });
+      if (m['notify'] === true) reply(ctx, m, 'ack', {});
+      return { subpool };
+    }
+    default:
+      return null;
+  }
 }
 
 function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
   const id = ctx.port.id;
+  if (ctx.failed !== null && m.type !== 'lock.acquire' && m.type !== 'lock.release') {
+    // KVM_CREATE_GUEST_MEMFD failed: there is no file; every request fails with its errno.
+    reply(ctx, m, 'gmem.error', { rc: ctx.failed });
+    return {};
+  }
+  const huge = onHugeRequest(ctx, m);
+  if (huge !== null) return huge;
   const index = m['index'] as number;
   const start = m['start'] as number;
   const end = m['end'] as number;
@@ -91,6 +331,7 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
       return { attrs: ctx.attrs.store(start, end, priv) };
     }
     case 'gmem.filemap.get': {
+      if (usesHugetlb(ctx.env)) return hugeFilemapGet(ctx, m, index);
       const found = lookup(ctx.cache, index);
       if (found !== undefined || m['create'] !== true) {
         reply(ctx, m, 'gmem.folio', { folio: found?.folio ?? null, base: found?.base ?? index, order: found?.order ?? 0 });
@@ -146,9 +387,16 @@ export const gmemInodeMachine = setup({
   actions: {
     announce: ({ context }) => {
       const { env, port } = context;
+      if (context.failed !== null) {
+        port.record('GmemCreateFailed', { gmem: port.id, rc: context.failed, pages: env.pages, folioOrder: env.folioOrder, globalFree: context.globalFree });
+        return;
+      }
       port.record('GmemCreated', { gmem: port.id, pages: env.pages, flags: env.initShared ? 'INIT_SHARED' : '', folioOrder: env.folioOrder });
       if (env.binding !== null) port.record('GmemBound', { gmem: port.id, ...env.binding });
       port.record('AttrStored', { gmem: port.id, start: 0, end: env.pages, private: !env.initShared });
+      if (context.subpool !== null) {
+        port.record('SubpoolReserved', { gmem: port.id, order: env.folioOrder, reserved: context.subpool.reserved, globalFree: context.globalFree });
+      }
     },
     serve: assign(({ context, event }) => onRequest(context, event))
   },
@@ -159,14 +407,24 @@ export const gmemInodeMachine = setup({
   }
 }).createMachine({
   id: 'gmemInode',
-  context: ({ input }) => ({
-    port: input.port,
-    env: input.env,
-    attrs: RangeMap.filled(input.env.pages, !input.env.initShared),
-    invalidate: FREE_LOCK,
-    cache: new Map(),
-    nextFolio: 1
-  }),
+  context: ({ input }) => {
+    const { env } = input;
+    const nr = hugePages(env);
+    const r = usesHugetlb(env) ? reserveSubpool(env.pages, nr, env.hugePoolPages ?? Math.ceil(env.pages / nr)) : null;
+    return {
+      port: input.port,
+      env,
+      attrs: RangeMap.filled(env.pages, !env.initShared),
+      invalidate: FREE_LOCK,
+      cache: new Map(),
+      nextFolio: 1,
+      splits: new Map(),
+      subpool: r !== null && r.ok ? r.subpool : null,
+      globalFree: r?.globalFree ?? 0,
+      nextPage: 1,
+      failed: r !== null && !r.ok ? r.rc : null
+    };
+  },
   entry: 'announce',
   on: { '*': { actions: 'serve' } },
   initial: 'unlocked',

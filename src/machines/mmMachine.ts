@@ -63,7 +63,7 @@ function lockedIn(ctx: MmContext, start: number, end: number): boolean {
 
 /** Serves one request; returns false if it must wait for a PTE lock. */
 function serve(ctx: MmContext, m: Delivered, patch: Patch): boolean {
-  const cur = { ...ctx, ...patch } as MmContext;
+  const cur: MmContext = { ...ctx, ...patch };
   const id = ctx.port.id;
   const to = replyTarget(m);
   const page = m['page'] as number;

@@ -74,7 +74,7 @@ function advance<TOp extends { readonly op: string }>(
 ): Partial<ProgramContext<TOp>> {
   let { pc, proc } = ctx;
   let resume = input;
-  const procCtx: ProcContext = { self: ctx.port.id, env: ctx.env, locals: ctx.locals, record: ctx.port.record };
+  const procCtx: ProcContext = { self: ctx.port.id, env: ctx.env, locals: ctx.locals, record: (type, data) => ctx.port.record(type, data) };
   for (;;) {
     if (proc === null) {
       const op = ctx.program[pc];

@@ -29,6 +29,8 @@ export interface ModelEnv {
   readonly initShared: boolean;
   /** Memslot binding of the guest_memfd (slot 0), or null if unbound. */
   readonly binding: { readonly slot: number; readonly baseGfn: number; readonly pgoff: number; readonly npages: number } | null;
+  /** Free hugepages of the host-global HugeTLB pool before the guest_memfd is created (rfc-1g-v2); absent = exactly enough. */
+  readonly hugePoolPages?: number;
 }
 
 /** True if the run reintroduces bug `id`. */

@@ -43,6 +43,15 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['rfc-inplace-v8'],
     breaks: 'INV-2',
     scenario: 'vmsplice-munmap-convert'
+  },
+  {
+    id: 'B15',
+    name: 'SPTE installed without the locked retry check',
+    change:
+      'the vCPU fault installs the SPTE under mmu_lock without mmu_invalidate_retry_gfn, trusting only the lockless mmu_invalidate_retry_gfn_unsafe pre-checks (the SPTE then outlives the truncation: INV-9 follows)',
+    modes: ['rfc-inplace-v8'],
+    breaks: 'INV-6',
+    scenario: 'private-fault-vs-punch-hole'
   }
 ];
 

@@ -12,10 +12,12 @@
  *
  * The refcount check and the attribute store are separate deliveries (§7.2).
  * Variant NOCHECK skips step 3's check; B11 checks mapcount/pincount instead.
+ * Mode rfc-1g-v2 runs `KVM_GMEM_CONVERT_*` instead (convertHuge.ts, O7b).
  */
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { ProcContext } from '../machines/programMachine.js';
+import { convertShareability } from './convertHuge.js';
 import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
 import { bool, call, lock, num, type Proc, strs, unlock } from './proc.js';
 
@@ -30,6 +32,7 @@ export function convertRange(offset: number, size: number, pages: number): { sta
 
 /** Runs a `convert` op. */
 export function* convert(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext): Proc<OpResult> {
+  if (ctx.env.mode === 'rfc-1g-v2') return yield* convertShareability(op, ctx);
   const range = convertRange(op.offset, op.size, ctx.env.pages);
   if (range === null) return { rc: '-EINVAL' };
   const { start, end } = range;

@@ -24,8 +24,27 @@ export const LOOKUP_RETRIES_MAX = 8;
  * and `create` is false.
  */
 export function* getFolio(index: number, opts: { create: boolean; lock: boolean; why: string }): Proc<HeldFolio | null> {
+  const r = yield* getFolioOrErr(index, opts);
+  if (r !== null && 'err' in r) throw new Error(`filemap_get_folio of index ${index} failed with ${r.err}`);
+  return r;
+}
+
+/** A lookup that failed: `-ENOMEM` (subpool empty) or the errno of a guest_memfd that does not exist. */
+export interface FolioErr {
+  readonly err: string;
+}
+
+/**
+ * {@link getFolio} that reports allocation failures instead of throwing: the
+ * HugeTLB subpool had no page (`-ENOMEM`, O3 RFC 1G) or the file does not exist.
+ * A frozen folio (a split or merge in progress) fails `folio_try_get` like a
+ * truncated one, and the lookup is retried.
+ */
+export function* getFolioOrErr(index: number, opts: { create: boolean; lock: boolean; why: string }): Proc<HeldFolio | FolioErr | null> {
   for (let attempt = 0; attempt < LOOKUP_RETRIES_MAX; attempt++) {
     const r = yield* call(ACTOR.gmem, { type: 'gmem.filemap.get', index, create: opts.create });
+    if (r.type === 'gmem.error') return { err: str(r, 'rc') };
+    if (typeof r['err'] === 'string') return { err: r['err'] };
     const folio = r['folio'];
     if (typeof folio !== 'string') return null;
     const g = yield* call(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });

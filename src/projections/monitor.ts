@@ -9,11 +9,16 @@ import { deadlockChecker } from './checkers/deadlockChecker.js';
 import { expectChecker } from './checkers/expectChecker.js';
 import { inv1 } from './checkers/inv1NoPrivateHostMapping.js';
 import { inv2 } from './checkers/inv2NoExtraRefsAtCommit.js';
+import { guestExpectChecker } from './checkers/guestExpectChecker.js';
+import { inv5 } from './checkers/inv5SpteAttrConsistency.js';
+import { inv6 } from './checkers/inv6FaultRetry.js';
+import { inv9 } from './checkers/inv9StaleSpte.js';
+import { inv20 } from './checkers/inv20MemoryFaultExit.js';
 import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, expectChecker, deadlockChecker];
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv5, inv6, inv9, inv20, expectChecker, guestExpectChecker, deadlockChecker];
 
 /** A monitor over one run or log. */
 export class Monitor {

@@ -9,6 +9,7 @@
  */
 import type { LogEntry } from '../events/logEntry.js';
 import { RangeMap } from '../model/rangeMap.js';
+import { evolveKvmView, initialKvmView, type KvmView } from './kvmView.js';
 
 /** A folio as the log tells it. */
 export interface FolioView {
@@ -49,13 +50,15 @@ export interface WorldView {
   readonly folios: Map<string, FolioView>;
   /** `${gmem}:${index}` -> PTEs mapping that index */
   readonly ptes: Map<string, PteView[]>;
+  /** KVM stage-2 state: SPTEs, invalidation counters, vCPU faults (kvmView.ts) */
+  readonly kvm: KvmView;
   /** facts seen */
   facts: number;
 }
 
 /** An empty view. */
 export function initialWorldView(): WorldView {
-  return { attrs: new Map(), attrChanges: new Map(), folios: new Map(), ptes: new Map(), facts: 0 };
+  return { attrs: new Map(), attrChanges: new Map(), folios: new Map(), ptes: new Map(), kvm: initialKvmView(), facts: 0 };
 }
 
 /** Key of a host PTE slot. */
@@ -162,6 +165,7 @@ export function evolveWorldView(view: WorldView, e: LogEntry): WorldView {
       view.folios.get(s(e, 'folio'))?.pins.delete(s(e, 'pin'));
       break;
     default:
+      evolveKvmView(view.kvm, e);
       break;
   }
   return view;

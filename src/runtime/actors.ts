@@ -3,13 +3,15 @@
  * environment. The world spawns them by kind name.
  */
 import { createActor } from 'xstate';
-import { folioMachine } from '../machines/folioMachine.js';
+import { type FolioInit, folioMachine } from '../machines/folioMachine.js';
 import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
 import { kvmMmuMachine } from '../machines/kvmMmuMachine.js';
 import { mmMachine } from '../machines/mmMachine.js';
 import { runVmmOp, vmmThreadMachine } from '../machines/vmmThreadMachine.js';
 import type { ModelEnv } from '../model/env.js';
 import type { VmmOp } from '../model/ops.js';
+import { runGuestOp, vcpuMachine } from '../machines/vcpuMachine.js';
+import type { GuestOp } from '../model/guestOps.js';
 import type { ActorFactory } from './world.js';
 
 /** Actor factories for a run in `env`. */
@@ -20,9 +22,18 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
     mmu: (_id, port) => createActor(kvmMmuMachine, { input: { port, env } }).start(),
     folio: (_id, port, input) =>
       createActor(folioMachine, {
-        input: { port, env, gmem: input['gmem'] as string, base: input['base'] as number, order: input['order'] as number }
+        input: {
+          port,
+          env,
+          gmem: input['gmem'] as string,
+          base: input['base'] as number,
+          order: input['order'] as number,
+          init: input['init'] as FolioInit | undefined
+        }
       }).start(),
     vmmThread: (_id, port, input) =>
-      createActor(vmmThreadMachine, { input: { port, env, program: input['program'] as readonly VmmOp[], run: runVmmOp } }).start()
+      createActor(vmmThreadMachine, { input: { port, env, program: input['program'] as readonly VmmOp[], run: runVmmOp } }).start(),
+    vcpu: (_id, port, input) =>
+      createActor(vcpuMachine, { input: { port, env, program: input['program'] as readonly GuestOp[], run: runGuestOp } }).start()
   };
 }

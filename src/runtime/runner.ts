@@ -9,6 +9,7 @@ import { Monitor } from '../projections/monitor.js';
 import type { Violation } from '../projections/violation.js';
 import { folioOrderOf, type Scenario, threadId } from '../scenarios/schema.js';
 import { GMEMSIM_VERSION } from '../version.js';
+import { vcpuId } from '../model/guestOps.js';
 import { actorFactories } from './actors.js';
 import { RandomStrategy, type Strategy } from './scheduler.js';
 import { type StopReason, World } from './world.js';
@@ -20,8 +21,14 @@ export interface RunOptions {
   readonly variant?: string | null;
   /** Defaults to a {@link RandomStrategy} seeded with `seed`. */
   readonly strategy?: Strategy;
-  /** Receives the header first, then every entry (e.g. a log writer). */
-  readonly sink?: { header(h: LogHeader): void; entry(e: LogEntry): void };
+  /**
+   * Receives the header first, then every entry (e.g. a log writer). An `entry`
+   * that returns false stops the run after the current step (e.g. a replay that
+   * diverged).
+   */
+  readonly sink?: { header(h: LogHeader): void; entry(e: LogEntry): boolean | void };
+  /** Called with each violation as it is found (e.g. to flush a log writer). */
+  readonly onViolation?: (v: readonly Violation[]) => void;
   /** Stop at the first violation (default true). */
   readonly stopOnViolation?: boolean;
   /** Run the invariant checkers (default true). */
@@ -47,7 +54,8 @@ export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
     pages: g.pages,
     folioOrder: folioOrderOf(g.folioSize),
     initShared: g.initShared,
-    binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: g.pages } : null
+    binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: g.pages } : null,
+    ...(g.hugePool === undefined ? {} : { hugePoolPages: g.hugePool })
   };
 }
 
@@ -79,14 +87,20 @@ export function runSchedule(opts: RunOptions): RunResult {
   opts.sink?.header(header);
   world.entries$.subscribe((e) => {
     entries++;
-    opts.sink?.entry(e);
-    if (monitor !== null && monitor.push(e).length > 0 && stopOnViolation) world.stop();
+    if (opts.sink?.entry(e) === false) world.stop();
+    if (monitor === null) return;
+    const found = monitor.push(e);
+    if (found.length === 0) return;
+    opts.onViolation?.(found);
+    if (stopOnViolation) world.stop();
   });
   world.spawn('gmem', ACTOR.gmem, {});
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
   opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));
   opts.scenario.threads.forEach((_t, i) => world.post('world', threadId(i), { type: 'thread.run' }));
+  opts.scenario.vcpus.forEach((v, i) => world.spawn('vcpu', vcpuId(i), { program: v.ops }));
+  opts.scenario.vcpus.forEach((_v, i) => world.post('world', vcpuId(i), { type: 'thread.run' }));
   const reason = world.run(opts.maxSteps ?? opts.scenario.maxSteps);
   world.end(reason);
   return { header, reason, steps: world.steps, entries, violations: monitor?.violations ?? [] };

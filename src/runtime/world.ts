@@ -150,7 +150,9 @@ export class World {
       channel.head = 0;
       this.enabled.splice(index, 1);
     } else {
-      this.enabled.sort(byHeadSeq);
+      // The channel's new head is younger than its old one: move it to its sorted place.
+      this.enabled.splice(index, 1);
+      insertSorted(this.enabled, channel);
     }
     this.stepNo++;
     const p = item.pending;
@@ -205,10 +207,8 @@ export class World {
       this.channels.set(key, channel);
     }
     channel.queue.push({ pending: { seq, from, to, type }, event: { ...msg, from } });
-    if (channel.queue.length - channel.head === 1) {
-      this.enabled.push(channel);
-      this.enabled.sort(byHeadSeq);
-    }
+    // A newly enabled channel's head is the newest message: it goes last.
+    if (channel.queue.length - channel.head === 1) this.enabled.push(channel);
   }
 
   private append(kind: EntryKind, actor: string, type: string, data: Payload, to?: string): number {
@@ -222,6 +222,19 @@ export class World {
   }
 }
 
-function byHeadSeq(a: Channel, b: Channel): number {
-  return (a.queue[a.head] as QueuedMessage).pending.seq - (b.queue[b.head] as QueuedMessage).pending.seq;
+function headSeq(c: Channel): number {
+  return (c.queue[c.head] as QueuedMessage).pending.seq;
+}
+
+/** Inserts `c` into `list`, kept sorted by head seq (oldest first). */
+function insertSorted(list: Channel[], c: Channel): void {
+  const seq = headSeq(c);
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (headSeq(list[mid] as Channel) < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, c);
 }

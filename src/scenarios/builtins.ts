@@ -102,6 +102,80 @@ const INPUTS: readonly ScenarioInput[] = [
         ]
       }
     ]
+  },
+  {
+    name: 'guest-private-vs-convert-shared',
+    description:
+      'A vCPU writes page 0 with private intent while a VMM thread converts it to shared (O7a, O10). The private ' +
+      'access either maps and writes before the conversion (which zaps the SPTE) or exits with KVM_EXIT_MEMORY_FAULT ' +
+      '(-EFAULT, INV-20); the following shared read exits until the conversion committed. The host reads the same page.',
+    gmem: { pages: 2, initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'access', index: 1, expect: 'SIGBUS' },
+          { op: 'convert', offset: 0, size: PAGE, to: 'shared', expect: '0' },
+          { op: 'access', index: 0, expect: '0' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 0, private: true, write: true, value: 5, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 0, private: false, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 1, private: true, expect: '0', expectValue: 0 }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'guest-map-gpa-range',
+    description:
+      'The guest converts page 0 private -> shared -> private with KVM_HC_MAP_GPA_RANGE; the VMM side of the vCPU ' +
+      'thread runs the in-place conversion ioctl (retrying -EAGAIN) and re-enters (O14). Contents survive in place. ' +
+      'A VMM thread touches the page meanwhile (SIGBUS while private).',
+    gmem: { pages: 2, initShared: false },
+    threads: [{ ops: [{ op: 'access', index: 0, expect: ['0', 'SIGBUS'] }] }],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 0, private: true, write: true, value: 11, expect: '0' },
+          { op: 'mapGpaRange', index: 0, npages: 1, to: 'shared', expect: '0' },
+          { op: 'guestAccess', index: 0, private: true, expect: '-EFAULT' },
+          { op: 'guestAccess', index: 0, private: false, expect: '0', expectValue: 11 },
+          { op: 'guestAccess', index: 0, private: false, write: true, value: 22, expect: '0' },
+          { op: 'mapGpaRange', index: 0, npages: 1, to: 'private', expect: '0' },
+          { op: 'guestAccess', index: 0, private: false, expect: '-EFAULT' },
+          { op: 'guestAccess', index: 0, private: true, expect: '0', expectValue: 22 }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'private-fault-vs-punch-hole',
+    description:
+      'A private guest fault races PUNCH_HOLE of its page by a VMM thread (spec B15 window: the fault holds the pfn ' +
+      'between kvm_gmem_get_pfn and mmu_lock). The guest then punches the page itself through KVM_HC_MAP_GPA_RANGE ' +
+      '(MAP_GPA_DO_FALLOCATE) and must read zeroes after the refault (O4, INV-9, INV-15).',
+    gmem: { pages: 2, initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'access', index: 1, expect: 'SIGBUS' },
+          { op: 'punchHole', offset: 0, size: PAGE, expect: '0' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 0, private: true, write: true, value: 170, expect: '0' },
+          { op: 'mapGpaRange', index: 0, npages: 1, punchHole: true, expect: '0' },
+          { op: 'guestAccess', index: 0, private: true, expect: '0', expectValue: 0 }
+        ]
+      }
+    ]
   }
 ];
 

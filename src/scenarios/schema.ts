@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MODES } from '../model/modes.js';
 import { vmmOpSchema } from '../model/ops.js';
+import { guestOpSchema } from '../model/guestOps.js';
 
 const nat = z.number().int().nonnegative();
 
@@ -21,13 +22,20 @@ export const scenarioSchema = z
         folioSize: z.enum(['4K', '2M', '1G']).default('4K'),
         initShared: z.boolean().default(true),
         bound: z.boolean().default(true),
-        baseGfn: nat.default(0x100000)
+        baseGfn: nat.default(0x100000),
+        /** Free hugepages of the host-global HugeTLB pool (rfc-1g-v2); absent = exactly the reservation. */
+        hugePool: nat.optional()
       })
       .strict(),
     threads: z
       .array(z.object({ ops: z.array(vmmOpSchema).min(1) }).strict())
       .min(1)
       .max(64),
+    /** vCPUs (`vcpu0`, ...), each running a guest program. */
+    vcpus: z
+      .array(z.object({ ops: z.array(guestOpSchema).min(1) }).strict())
+      .max(64)
+      .default([]),
     maxSteps: z.number().int().positive().default(200_000)
   })
   .strict()

@@ -1,0 +1,44 @@
+/**
+ * A vCPU (spec §1.9) running its guest program (§1.11): one guest op at a time,
+ * each as a kernel-path procedure (src/procedures/guest.ts, kvmPageFault.ts).
+ *
+ * The xstate machine is the shared program machine (programMachine.ts): `idle`
+ * -> `running` (transient) -> `waiting` (tag `waiting`, blocked on a reply) ...
+ * -> `done`. Within an op the vCPU moves through the run states of §1.9, which
+ * the procedure walks and the log records as facts:
+ *
+ * ```
+ *                  guest op                 EPT violation (mmu.notPresent)
+ *   (next op) ──► inGuest ───────────────────────────────► inKvmFault
+ *                   ▲  │ mmu.access hit                     │  VcpuFaultStarted ... StaleCheck
+ *                   │  └──► op returns 0                    │
+ *                   │                                       ├─ SptInstalled / retry ──► inGuest (re-execute)
+ *                   │                                       └─ attribute mismatch ───► exited(MEMORY_FAULT)
+ *                   │                                            MemoryFaultExit; op returns -EFAULT
+ *                   │    KVM_HC_MAP_GPA_RANGE
+ *                   ├──────────────────────────► exited(HYPERCALL) ── VMM: PUNCH_HOLE / convert ──┐
+ *                   │                              HypercallExit                                  │
+ *                   └────────────────────────────── HypercallReturned (re-enter) ◄────────────────┘
+ * ```
+ *
+ * The VMM side of the vCPU thread (hypercall handling) runs on this actor, as in
+ * the kernel the exit returns to the same userspace thread.
+ */
+import type { GuestOp } from '../model/guestOps.js';
+import type { OpResult } from '../model/ops.js';
+import { guestAccess, mapGpaRange } from '../procedures/guest.js';
+import type { Proc } from '../procedures/proc.js';
+import { createProgramMachine, type ProcContext } from './programMachine.js';
+
+/** The kernel path that runs guest op `op`. */
+export function runGuestOp(op: GuestOp, ctx: ProcContext): Proc<OpResult> {
+  switch (op.op) {
+    case 'guestAccess':
+      return guestAccess(op, ctx);
+    case 'mapGpaRange':
+      return mapGpaRange(op, ctx);
+  }
+}
+
+/** The vCPU machine. */
+export const vcpuMachine = createProgramMachine<GuestOp>('vcpu');

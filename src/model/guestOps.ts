@@ -1,0 +1,77 @@
+/**
+ * The guest program vocabulary: what a vCPU's guest does, in order (spec §1.11).
+ * Each op may carry the outcome the scenario expects (`expect`: one rc or a list
+ * of acceptable rcs); a different outcome is reported as an `EXPECT` violation.
+ *
+ * Indices are guest_memfd page indices; the vCPU turns them into GFNs through the
+ * memslot binding (`gfn = baseGfn + index - pgoff`).
+ */
+import { z } from 'zod';
+
+const nat = z.number().int().nonnegative();
+const rcs = z.union([z.string(), z.array(z.string()).min(1)]);
+
+/**
+ * A guest load or store to the page backed by guest_memfd index `index`, with
+ * private (`private: true`, e.g. TDX private GPA / SNP C-bit set) or shared intent.
+ * Goes through a present SPTE or the KVM page fault (O10). A private/shared
+ * mismatch ends the op with `-EFAULT` and a `MemoryFaultExit` (INV-20).
+ */
+export const guestAccessOpSchema = z
+  .object({
+    op: z.literal('guestAccess'),
+    index: nat,
+    private: z.boolean(),
+    write: z.boolean().default(false),
+    /** Value a write stores. */
+    value: nat.optional(),
+    /** Acceptable rcs: `"0"`, `"-EFAULT"` (memory-fault exit), `"KVM_EXIT_MMIO"` (shared access without a slot). */
+    expect: rcs.optional(),
+    /** Value a read must return when it returns `"0"`. */
+    expectValue: nat.optional()
+  })
+  .strict();
+
+/**
+ * `KVM_HC_MAP_GPA_RANGE(gpa, npages, flags)` (O14): exits to the VMM side of the
+ * vCPU thread with `KVM_EXIT_HYPERCALL`; the VMM punches a hole (`punchHole`,
+ * selftest `MAP_GPA_DO_FALLOCATE`) and/or converts the range in place to `to`
+ * (`MAP_GPA_SET_ATTRIBUTES`), then re-enters with `hypercall.ret`.
+ */
+export const mapGpaRangeOpSchema = z
+  .object({
+    op: z.literal('mapGpaRange'),
+    index: nat,
+    npages: z.number().int().positive().default(1),
+    /** Target attribute (`MAP_GPA_SET_ATTRIBUTES`, `MAP_GPA_SHARED`); absent = attributes unchanged. */
+    to: z.enum(['private', 'shared']).optional(),
+    /** `MAP_GPA_DO_FALLOCATE`: the VMM punches a hole over the range first. */
+    punchHole: z.boolean().default(false),
+    /** Acceptable rcs (the hypercall's `ret` as an errno name; `"0"` on success). */
+    expect: rcs.optional()
+  })
+  .strict()
+  .refine((o) => o.to !== undefined || o.punchHole, { message: 'mapGpaRange needs `to` or `punchHole`' });
+
+/** Any guest op. */
+export const guestOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema]);
+
+/** A guest op, after defaults are applied. */
+export type GuestOp = z.infer<typeof guestOpSchema>;
+/** A guest op as written. */
+export type GuestOpInput = z.input<typeof guestOpSchema>;
+/** The guest access op. */
+export type GuestAccessOp = z.infer<typeof guestAccessOpSchema>;
+/** The conversion hypercall op. */
+export type MapGpaRangeOp = z.infer<typeof mapGpaRangeOpSchema>;
+
+/** Id of vCPU `i`. */
+export function vcpuId(i: number): string {
+  return `vcpu${i}`;
+}
+
+/** Index of a vCPU id (`vcpu3` -> 3), or null. */
+export function vcpuIndex(id: string): number | null {
+  const m = /^vcpu(\d+)$/.exec(id);
+  return m === null ? null : Number(m[1]);
+}

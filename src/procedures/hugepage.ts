@@ -1,0 +1,141 @@
+/**
+ * Huge-folio restructuring (spec O15, S-1G-v2) as procedure steps, each a
+ * separate delivery:
+ *
+ * - split (`kvm_gmem_split_folio_in_filemap`): `folio.freeze` (the folio must
+ *   hold exactly its `nr_pages` page-cache references, no mapping, no pin),
+ *   then `gmem.split` (removed from the page cache; its 4K folios take its
+ *   place, materialised when first touched);
+ * - merge (`kvm_gmem_try_merge_folio_in_filemap`): `folio.freeze` of every
+ *   materialised sub-folio (each must hold only its page-cache reference), then
+ *   `gmem.merge`; if any freeze fails the frozen ones are unfrozen and the
+ *   hugepage stays split;
+ * - truncation of one folio (`truncate_inode_folio`): lock, unmap host PTEs,
+ *   remove from the page cache, drop the page-cache references, unlock, put. The
+ *   last put of a HugeTLB folio returns its page to the subpool before the put
+ *   returns (synchronous, S-1G-v2 after the B17 fix).
+ *
+ * Also the guest-side invalidation over hugepage-rounded bounds
+ * (`kvm_gmem_compute_invalidate_bound`, O7b step 2) with the zap as a separate
+ * step (O7b step 3).
+ */
+import { ACTOR } from '../model/env.js';
+import { hugeCeil, hugeFloor } from '../model/hugetlb.js';
+import { type GfnRanges, type ZapFilter } from './gmemInvalidate.js';
+import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+
+/** Upper bound on the hugepages one operation restructures (every loop is bounded). */
+export const HUGEPAGES_PER_OP_MAX = 1 << 20;
+
+/** What backs one hugepage of the file. */
+export interface HugepageState {
+  readonly base: number;
+  readonly kind: 'none' | 'huge' | 'split';
+  /** The huge folio (kind `huge`), else ''. */
+  readonly folio: string;
+}
+
+/** The hugepages overlapping `[start, end)`. */
+export function* hugepagesIn(start: number, end: number): Proc<HugepageState[]> {
+  const r = yield* call(ACTOR.gmem, { type: 'gmem.hugepages', start, end });
+  const bases = nums(r, 'bases');
+  const kinds = strs(r, 'kinds');
+  const folios = strs(r, 'folios');
+  if (bases.length > HUGEPAGES_PER_OP_MAX) throw new Error('too many hugepages for one operation');
+  return bases.map((base, i) => ({ base, kind: kinds[i] as HugepageState['kind'], folio: folios[i] ?? '' }));
+}
+
+/** `[start, end)` rounded out to hugepages of `nr` pages, clipped to the file. */
+export function roundOut(start: number, end: number, nr: number, pages: number): { start: number; end: number } {
+  return { start: hugeFloor(start, nr), end: Math.min(hugeCeil(end, nr), pages) };
+}
+
+/** Splits the huge folio `folio` at `base`; false if its refcount could not be frozen. */
+export function* splitHugepage(folio: string, base: number, reason: string): Proc<boolean> {
+  const f = yield* call(folio, { type: 'folio.freeze' });
+  if (!bool(f, 'ok')) return false;
+  yield* call(ACTOR.gmem, {
+    type: 'gmem.split',
+    folio,
+    base,
+    reason,
+    hugePage: str(f, 'hugePage'),
+    uptodate: bool(f, 'uptodate'),
+    subpages: nums(f, 'subpages'),
+    values: nums(f, 'values')
+  });
+  return true;
+}
+
+/** Merges the split hugepage at `base`; returns the merged folio, or null if a sub-folio is busy. */
+export function* mergeHugepage(base: number): Proc<string | null> {
+  const s = yield* call(ACTOR.gmem, { type: 'gmem.split.subs', base });
+  const subs = strs(s, 'folios');
+  const frozen: string[] = [];
+  const uptodates: boolean[] = [];
+  const values: number[] = [];
+  let ok = true;
+  for (const sub of subs) {
+    const f = yield* call(sub, { type: 'folio.freeze' });
+    if (!bool(f, 'ok')) {
+      ok = false;
+      break;
+    }
+    frozen.push(sub);
+    uptodates.push(bool(f, 'uptodate'));
+    const vals = nums(f, 'values');
+    values.push(vals[0] ?? 0);
+  }
+  if (ok) {
+    const m = yield* call(ACTOR.gmem, { type: 'gmem.merge', base, folios: frozen, uptodates, values });
+    if (bool(m, 'ok')) return str(m, 'folio');
+  }
+  // Rollback: the hugepage stays split.
+  for (const sub of frozen) yield* call(sub, { type: 'folio.unfreeze' });
+  return null;
+}
+
+/** Truncates one folio (lock, unmap host PTEs, remove, drop page-cache refs, unlock, put). */
+export function* truncateFolio(folio: string, index: number): Proc<void> {
+  const g = yield* call(folio, { type: 'folio.get', lock: true, why: 'truncate', index });
+  if (!bool(g, 'ok')) return;
+  const base = num(g, 'base');
+  const nr = 2 ** num(g, 'order');
+  yield* call(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
+  yield* call(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
+  yield* call(folio, { type: 'folio.truncate' });
+  yield* call(folio, { type: 'folio.unlock' });
+  // For a HugeTLB folio the reply comes from the inode once the page is back in the subpool.
+  yield* call(folio, { type: 'folio.put', why: 'truncate' });
+}
+
+/**
+ * `kvm_gmem_invalidate_begin` over the given file ranges (already rounded by
+ * the caller): take `mmu_lock`, begin, add each GFN range; no zap (O7b step 2).
+ */
+export function* invalidateBeginRanges(starts: readonly number[], ends: readonly number[]): Proc<GfnRanges> {
+  const gs: number[] = [];
+  const ge: number[] = [];
+  for (let i = 0; i < starts.length; i++) {
+    const b = yield* call(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] as number, end: ends[i] as number });
+    gs.push(...nums(b, 'gfnStarts'));
+    ge.push(...nums(b, 'gfnEnds'));
+  }
+  const ranges: GfnRanges = { starts: gs, ends: ge };
+  if (gs.length === 0) return ranges;
+  yield* lock(ACTOR.mmu, 'mmu', 'W');
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+  for (let i = 0; i < gs.length; i++) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] as number, end: ge[i] as number });
+  yield* unlock(ACTOR.mmu, 'mmu', 'W');
+  return ranges;
+}
+
+/** Zaps the SPTEs `filter` selects in the GFN ranges of an invalidation in progress. */
+export function* zapRanges(ranges: GfnRanges, filter: ZapFilter): Proc<void> {
+  if (ranges.starts.length === 0) return;
+  yield* lock(ACTOR.mmu, 'mmu', 'W');
+  for (let i = 0; i < ranges.starts.length; i++) {
+    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: ranges.starts[i] as number, end: ranges.ends[i] as number, filter });
+  }
+  yield* unlock(ACTOR.mmu, 'mmu', 'W');
+}

@@ -1,0 +1,193 @@
+/**
+ * The KVM stage-2 page fault of a vCPU (spec O10, x86 TDP MMU,
+ * `kvm_tdp_mmu_page_fault` / `kvm_mmu_faultin_pfn` / `kvm_mmu_faultin_pfn_gmem`),
+ * RFC in-place form (mode rfc-inplace-v8): attributes live in the guest_memfd and
+ * are read under `invalidate_lock` for read (§2 order 6, INV-4); shared accesses
+ * are served from the same guest_memfd page (GMEM_ONLY slot).
+ *
+ * Every step is its own scheduling point (spec §7.2):
+ *
+ * (a) `fault->mmu_seq = mmu_invalidate_seq` (`mmu.seq`; `VcpuFaultStarted`);
+ * (b) `fault->is_private != kvm_mem_is_private(gfn)`: the attribute read under
+ *     `invalidate_lock(R)` (`AttrRead`); mismatch -> memory-fault exit;
+ * (d) `KVM_MEMSLOT_INVALID` -> retry: not modelled (one binding, never deleted);
+ * (e) lockless `mmu_invalidate_retry_gfn_unsafe` (`StaleCheck{locked:false}`);
+ * (f) `kvm_gmem_get_pfn` under `invalidate_lock(R)`: the attribute again (it decides
+ *     whether to prepare; a mismatch is `-EFAULT` -> memory-fault exit), folio
+ *     lookup/allocation locked with a reference, zero if !uptodate, arch prepare
+ *     for private (no fact), max level from the folio order (O11), unlock
+ *     (`GmemPfnObtained`);
+ * (g) `mmu_invalidate_retry_gfn_unsafe` again (stale: release the pfn, retry);
+ *     `read_lock(mmu_lock)`; `is_page_fault_stale` = `mmu_invalidate_retry_gfn`
+ *     (`StaleCheck{locked:true}`) -> retry; `kvm_tdp_mmu_map` (`SptInstalled`);
+ *     `read_unlock`; `kvm_release_faultin_page` (`PfnRefReleased`).
+ *
+ * Level (O11, simplified): the largest of 4K/2M/1G such that the folio holds the
+ * whole aligned hugepage, the hugepage lies inside the binding with GFN and index
+ * equally aligned, and every index of it has the fault's attribute (a
+ * `gmem.attr.range` read standing for lpage_info's MIXED flag). No vendor limit.
+ *
+ * Variant B15 skips the locked `mmu_invalidate_retry_gfn` and trusts the unsafe
+ * checks, so a PUNCH_HOLE (or conversion) that completes between (g) and
+ * `mmu_lock` leaves an SPTE to a truncated, soon freed folio (INV-6, INV-9).
+ */
+import type { ProcContext } from '../machines/programMachine.js';
+import { rootFor } from '../machines/kvmMmuMachine.js';
+import { ACTOR, hasVariant, type ModelEnv, PAGE_SIZE } from '../model/env.js';
+import { getFolio } from './filemap.js';
+import { bool, call, lock, num, type Proc, unlock } from './proc.js';
+
+/** Fault rounds (RET_PF_RETRY) before the model gives up; each retry needs a new invalidation. */
+export const FAULT_RETRIES_MAX = 16;
+
+/** `KVM_MEMORY_EXIT_FLAG_PRIVATE` (spec §1.9). */
+export const KVM_MEMORY_EXIT_FLAG_PRIVATE = 1 << 3;
+
+/** Pages of a leaf at `level` (1 = 4K, 2 = 2M, 3 = 1G). */
+export function levelPages(level: number): number {
+  return level === 3 ? 262144 : level === 2 ? 512 : 1;
+}
+
+/** Folio order a leaf at `level` needs. */
+function levelOrder(level: number): number {
+  return level === 3 ? 18 : level === 2 ? 9 : 0;
+}
+
+/** The GFN of guest_memfd index `index` through the binding, or null if no slot maps it. */
+export function gfnOf(env: ModelEnv, index: number): number | null {
+  const b = env.binding;
+  if (b === null || index < b.pgoff || index >= b.pgoff + b.npages || index >= env.pages) return null;
+  return b.baseGfn + (index - b.pgoff);
+}
+
+/** A guest access as the fault path sees it. */
+export interface FaultRequest {
+  readonly index: number;
+  readonly gfn: number;
+  readonly private: boolean;
+  readonly write: boolean;
+}
+
+/** How a fault ended. */
+export type FaultOutcome =
+  /** An SPTE covers the gfn now (installed by this fault or found present by `mmu.install`). */
+  | { readonly kind: 'mapped'; readonly level: number }
+  /** `KVM_EXIT_MEMORY_FAULT`: KVM_RUN returns -1/EFAULT (the fact is recorded). */
+  | { readonly kind: 'memoryFault' }
+  /** {@link FAULT_RETRIES_MAX} rounds retried. */
+  | { readonly kind: 'retryLimit' };
+
+/** The pfn `kvm_gmem_get_pfn` returned, with its reference. */
+interface GmemPfn {
+  readonly folio: string;
+  /** Subpage of the faulting index. */
+  readonly subpage: number;
+  readonly maxLevel: number;
+  /** First index of the folio. */
+  readonly base: number;
+}
+
+/** Records the memory-fault exit of INV-20 (`kvm_mmu_prepare_memory_fault_exit`). */
+export function recordMemoryFaultExit(ctx: ProcContext, gfn: number, isPrivate: boolean): FaultOutcome {
+  ctx.record('MemoryFaultExit', {
+    vcpu: ctx.self,
+    gpa: gfn * PAGE_SIZE,
+    size: PAGE_SIZE,
+    flags: isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0,
+    private: isPrivate
+  });
+  return { kind: 'memoryFault' };
+}
+
+/** The largest level O11 (simplified) allows for a fault on `index` backed by a folio at `base` of `order`. */
+function* maxMappingLevel(ctx: ProcContext, req: FaultRequest, base: number, order: number): Proc<number> {
+  const b = ctx.env.binding;
+  if (b === null) return 1;
+  for (const level of [3, 2]) {
+    const pages = levelPages(level);
+    if (order < levelOrder(level)) continue;
+    const first = req.index - (req.index % pages);
+    if (first < base || first + pages > base + 2 ** order) continue;
+    if (first < b.pgoff || first + pages > b.pgoff + b.npages) continue;
+    if ((b.baseGfn - b.pgoff) % pages !== 0) continue;
+    const r = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private });
+    if (bool(r, 'uniform')) return level;
+  }
+  return 1;
+}
+
+/** (f) `kvm_gmem_get_pfn`: returns the pfn with a reference held, or null for `-EFAULT`. */
+function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> {
+  yield* lock(ACTOR.gmem, 'invalidate', 'R');
+  const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+  if (bool(attr, 'private') !== req.private) {
+    yield* unlock(ACTOR.gmem, 'invalidate', 'R');
+    return null;
+  }
+  const f = yield* getFolio(req.index, { create: true, lock: true, why: 'kvm-pfn' });
+  if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
+  if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+  // Private: kvm_gmem_prepare_folio (arch prepare, e.g. SNP RMP) would run here; not modelled.
+  const maxLevel = yield* maxMappingLevel(ctx, req, f.base, f.order);
+  yield* call(f.folio, { type: 'folio.unlock' });
+  yield* unlock(ACTOR.gmem, 'invalidate', 'R');
+  const subpage = req.index - f.base;
+  ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn: req.gfn, folio: f.folio, subpage, maxLevel });
+  return { folio: f.folio, subpage, maxLevel, base: f.base };
+}
+
+/** `kvm_release_faultin_page`: drops the reference `kvm_gmem_get_pfn` took. */
+function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
+  yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+  ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
+}
+
+/** Runs the KVM page fault for `req` until an SPTE maps it, a memory-fault exit, or the retry bound. */
+export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
+  const { gfn } = req;
+  const root = rootFor(req.private);
+  for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
+    // (a) mmu_seq snapshot.
+    const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+    ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
+    // (b) attribute check against the current attribute (gmem, invalidate_lock R).
+    yield* lock(ACTOR.gmem, 'invalidate', 'R');
+    const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+    yield* unlock(ACTOR.gmem, 'invalidate', 'R');
+    if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
+    // (e) lockless pre-check before touching guest_memfd.
+    if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) continue;
+    // (f) kvm_gmem_get_pfn.
+    const pfn = yield* gmemGetPfn(ctx, req);
+    if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
+    // (g) unsafe re-check, then the locked check under mmu_lock(R).
+    if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+      yield* releasePfn(ctx, pfn);
+      continue;
+    }
+    yield* lock(ACTOR.mmu, 'mmu', 'R');
+    if (!hasVariant(ctx.env, 'B15')) {
+      const stale = yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
+      if (!bool(stale, 'ok')) {
+        yield* unlock(ACTOR.mmu, 'mmu', 'R');
+        yield* releasePfn(ctx, pfn);
+        continue;
+      }
+    }
+    const pages = levelPages(pfn.maxLevel);
+    const first = req.index - (req.index % pages);
+    const inst = yield* call(ACTOR.mmu, {
+      type: 'mmu.install',
+      root,
+      gfn,
+      level: pfn.maxLevel,
+      private: req.private,
+      pfn: pfn.folio,
+      subpage: first - pfn.base
+    });
+    yield* unlock(ACTOR.mmu, 'mmu', 'R');
+    yield* releasePfn(ctx, pfn);
+    return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };
+  }
+  return { kind: 'retryLimit' };
+}

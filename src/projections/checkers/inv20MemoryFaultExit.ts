@@ -1,0 +1,67 @@
+/**
+ * INV-20 Memory-fault exit semantics (spec §4): a `KVM_EXIT_MEMORY_FAULT` has a
+ * 4K-aligned `gpa`, `size` 4096 and `KVM_MEMORY_EXIT_FLAG_PRIVATE` iff the access
+ * was private; it happens only for a private/shared mismatch with the attribute
+ * the fault read (or a private access without a slot); the fault that exits
+ * installs no SPTE.
+ */
+import type { CheckerSpec } from '../checker.js';
+import { hex, violation } from '../checker.js';
+import { indexOfGfn } from '../kvmView.js';
+import type { Violation } from '../violation.js';
+
+const PAGE = 4096;
+const FLAG_PRIVATE = 1 << 3;
+
+/** The INV-20 checker. */
+export const inv20: CheckerSpec = {
+  id: 'INV-20',
+  statement: 'a memory-fault exit reports the faulting 4K page with PRIVATE iff the access was private, only on a mismatch, and maps nothing',
+  modes: ['*'],
+  create: () => {
+    /** vCPU -> attribute its fault read last. */
+    const lastAttr = new Map<string, boolean>();
+    /** vCPU -> an SPTE was installed by its current fault. */
+    const installed = new Map<string, number>();
+    return {
+      id: 'INV-20',
+      check(view, e) {
+        if (e.kind !== 'fact') return [];
+        switch (e.type) {
+          case 'VcpuFaultStarted':
+            installed.delete(e.data['vcpu'] as string);
+            lastAttr.delete(e.data['vcpu'] as string);
+            return [];
+          case 'AttrRead':
+            lastAttr.set(e.data['by'] as string, e.data['private'] === true);
+            return [];
+          case 'SptInstalled':
+            installed.set(e.data['by'] as string, e.step);
+            return [];
+          case 'MemoryFaultExit': {
+            const vcpu = e.data['vcpu'] as string;
+            const gpa = e.data['gpa'] as number;
+            const priv = e.data['private'] === true;
+            const flags = e.data['flags'] as number;
+            const where = `memory-fault exit of ${vcpu} at step ${e.step} (gpa ${hex(gpa)})`;
+            const out: Violation[] = [];
+            if (gpa % PAGE !== 0) out.push(violation('INV-20', e, `${where}: gpa not 4K-aligned`));
+            if (e.data['size'] !== PAGE) out.push(violation('INV-20', e, `${where}: size ${String(e.data['size'])}, expected 4096`));
+            if (((flags & FLAG_PRIVATE) !== 0) !== priv) out.push(violation('INV-20', e, `${where}: flags ${hex(flags)} disagree with a ${priv ? 'private' : 'shared'} access`));
+            const at = installed.get(vcpu);
+            if (at !== undefined) out.push(violation('INV-20', e, `${where}: the exiting fault installed an SPTE at step ${at}`, [at]));
+            const attr = lastAttr.get(vcpu);
+            const slot = indexOfGfn(view.kvm, gpa / PAGE);
+            if (slot !== null && attr !== undefined && attr === priv) {
+              out.push(violation('INV-20', e, `${where}: the access intent matches the attribute the fault read`));
+            }
+            if (slot === null && !priv) out.push(violation('INV-20', e, `${where}: a shared access without a slot is MMIO, not a memory fault`));
+            return out;
+          }
+          default:
+            return [];
+        }
+      }
+    };
+  }
+};

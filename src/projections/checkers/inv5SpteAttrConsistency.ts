@@ -1,0 +1,73 @@
+/**
+ * INV-5 Stage-2 attribute consistency (spec §4): whenever no invalidation
+ * covering gfn g is in progress, every present SPTE for g has
+ * `spte.private == private(index(g))` (for a leaf: over every gfn it covers), and
+ * maps a folio that holds those indices. Checked when an SPTE is installed
+ * outside a covering invalidation, when attributes are stored outside one, and
+ * when the last invalidation ends (every SPTE).
+ */
+import type { LogEntry } from '../../events/logEntry.js';
+import type { CheckerSpec } from '../checker.js';
+import { hex, violation } from '../checker.js';
+import { indexOfGfn, invalidationCovers, leafPages, type SpteView } from '../kvmView.js';
+import type { Violation } from '../violation.js';
+import type { WorldView } from '../worldView.js';
+
+/** The reason `s` is inconsistent with the attributes and page cache, or null. */
+function inconsistency(view: WorldView, s: SpteView): string | null {
+  const at = indexOfGfn(view.kvm, s.gfn);
+  if (at === null) return `maps gfn ${hex(s.gfn)} outside every binding`;
+  const attrs = view.attrs.get(at.gmem);
+  const pages = leafPages(s.level);
+  if (attrs === undefined || at.index + pages > attrs.size) return null;
+  if (!attrs.uniform(at.index, at.index + pages, s.private)) {
+    return `is ${s.private ? 'private' : 'shared'} but [${hex(at.index)}, ${hex(at.index + pages)}) of ${at.gmem} is not all ${s.private ? 'private' : 'shared'}`;
+  }
+  const f = view.folios.get(s.folio);
+  if (f !== undefined && (f.gmem !== at.gmem || f.base + s.subpage !== at.index || at.index + pages > f.base + 2 ** f.order)) {
+    return `maps folio ${s.folio} [${hex(f.base)}, ${hex(f.base + 2 ** f.order)}) at subpage ${s.subpage}, not index ${hex(at.index)}`;
+  }
+  return null;
+}
+
+function judge(view: WorldView, s: SpteView, e: LogEntry, when: string): Violation[] {
+  const why = inconsistency(view, s);
+  if (why === null) return [];
+  return [violation('INV-5', e, `SPTE ${s.root}:${hex(s.gfn)} (level ${s.level}, installed by ${s.by} at step ${s.step}) ${why} ${when}`, [s.step])];
+}
+
+/** The INV-5 checker. */
+export const inv5: CheckerSpec = {
+  id: 'INV-5',
+  statement: 'outside a covering invalidation every SPTE agrees with the attribute and maps the folio of its index',
+  modes: ['*'],
+  create: () => ({
+    id: 'INV-5',
+    check(view, e) {
+      if (e.kind !== 'fact') return [];
+      const kvm = view.kvm;
+      switch (e.type) {
+        case 'SptInstalled': {
+          const s = kvm.sptes.get(`${e.data['root'] as string}:${e.data['gfn'] as number}`);
+          if (s === undefined || invalidationCovers(kvm, s.gfn)) return [];
+          return judge(view, s, e, `when installed at step ${e.step}`);
+        }
+        case 'AttrStored': {
+          const out: Violation[] = [];
+          for (const s of kvm.sptes.values()) {
+            if (!invalidationCovers(kvm, s.gfn)) out.push(...judge(view, s, e, `after attributes were stored at step ${e.step} outside an invalidation`));
+          }
+          return out;
+        }
+        case 'InvalidateEnd': {
+          if (kvm.inProgress !== 0) return [];
+          const out: Violation[] = [];
+          for (const s of kvm.sptes.values()) out.push(...judge(view, s, e, `when the invalidation ended at step ${e.step}`));
+          return out;
+        }
+        default:
+          return [];
+      }
+    }
+  })
+};
