@@ -29,7 +29,7 @@ export const factSchemas = {
   AttrCheckNoop: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
   AttrStored: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
   // --- folios
-  FolioAllocated: z.object({ folio: id, gmem: id, base: nat, order: nat }),
+  FolioAllocated: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id.optional(), hugeOrigin: id.optional() }),
   FolioRef: z.object({ folio: id, delta: int, refcount: int, why: id }),
   FolioLocked: z.object({ folio: id, by: id }),
   FolioUnlocked: z.object({ folio: id, by: id }),
@@ -37,7 +37,7 @@ export const factSchemas = {
   FolioWritten: z.object({ folio: id, subpage: nat, value: int, by: id }),
   FolioRead: z.object({ folio: id, subpage: nat, value: int, by: id }),
   FolioTruncated: z.object({ folio: id, gmem: id, base: nat }),
-  FolioFreed: z.object({ folio: id }),
+  FolioFreed: z.object({ folio: id, by: id.optional() }),
   RefcountChecked: z.object({ folio: id, refcount: int, expected: int, ok: z.boolean() }),
   // --- host page tables and GUP
   HostFaultGotFolio: z.object({ thread: id, gmem: id, index: nat, folio: id }),
@@ -58,7 +58,18 @@ export const factSchemas = {
   PfnRefReleased: z.object({ vcpu: id, folio: id }),
   MemoryFaultExit: z.object({ vcpu: id, gpa: nat, size: nat, flags: nat, private: z.boolean() }),
   HypercallExit: z.object({ vcpu: id, nr: id, gpa: nat, npages: nat, flags: nat }),
-  HypercallReturned: z.object({ vcpu: id, ret: z.string() })
+  HypercallReturned: z.object({ vcpu: id, ret: z.string() }),
+  // --- huge folios, HugeTLB subpool (O3, O4, O15 RFC 1G-v2, INV-11..13)
+  GmemCreateFailed: z.object({ gmem: id, rc: z.string(), pages: nat, folioOrder: nat, globalFree: nat }),
+  SubpoolReserved: z.object({ gmem: id, order: nat, reserved: nat, globalFree: nat }),
+  HugePageAllocated: z.object({ gmem: id, page: id, folio: id, inUse: nat, free: nat, reserved: nat }),
+  FolioFreedToPool: z.object({ gmem: id, page: id, folio: id, inUse: nat, free: nat, reserved: nat }),
+  FolioFrozen: z.object({ folio: id, refcount: int }),
+  FolioUnfrozen: z.object({ folio: id }),
+  FolioSplit: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id, reason: id }),
+  FolioMerged: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id, from: z.array(z.string()), reason: id }),
+  FolioRangeZeroed: z.object({ folio: id, start: nat, end: nat }),
+  SplitRangeZeroed: z.object({ gmem: id, start: nat, end: nat })
 } as const;
 
 /** A fact type the model knows. */

@@ -38,6 +38,9 @@ import { type Delivered, replyTarget } from '../events/messages.js';
 import { GUP_PIN_COUNTING_BIAS, hasVariant, type ModelEnv } from '../model/env.js';
 import type { ActorPort } from '../runtime/world.js';
 
+/** Scheduling steps the kernel worker of variant B17 takes before it returns a freed huge page to the subpool. */
+export const B17_WORKER_HOPS = 4;
+
 /** Contents of a page that was never zeroed (what a reused page would leak). */
 export const STALE = 0xdead;
 
@@ -127,7 +130,12 @@ function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?
     return false;
   }
   ctx.port.record('FolioFreed', { folio: ctx.port.id, by: by ?? ctx.port.id });
-  const sync = replyTo !== undefined && !hasVariant(ctx.env, 'B17');
+  if (hasVariant(ctx.env, 'B17')) {
+    // B17: free_folio queued to a kernel worker, which runs some steps later.
+    ctx.port.send(ctx.port.id, { type: 'folio.deferredFree', hops: B17_WORKER_HOPS });
+    return false;
+  }
+  const sync = replyTo !== undefined;
   ctx.port.send(ctx.gmem, {
     type: 'gmem.pool.free',
     page: ctx.hugePage,
@@ -163,7 +171,7 @@ function unlockFolio(ctx: FolioContext, patch: Patch, by: string): void {
   while (waiters.length > 0) {
     const w = waiters[0] as LockWaiter;
     waiters = waiters.slice(1);
-    if (grantLock({ ...ctx, ...patch } as FolioContext, patch, w)) break;
+    if (grantLock({ ...ctx, ...patch }, patch, w)) break;
   }
   patch.lockWaiters = waiters;
 }
@@ -335,10 +343,13 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       answer(ctx, to, 'ack');
       return patch;
     }
-    case 'ack':
-      // The subpool acknowledged a deferred return of this freed HugeTLB folio.
-      if (!ctx.freed) throw new Error(`${id}: unexpected ack from ${m.from}`);
+    case 'folio.deferredFree': {
+      // Variant B17: the worker that merges and frees the huge page runs one step at a time.
+      const hops = m['hops'] as number;
+      if (hops > 1) ctx.port.send(id, { type: 'folio.deferredFree', hops: hops - 1 });
+      else ctx.port.send(ctx.gmem, { type: 'gmem.pool.free', page: ctx.hugePage, folio: id, notify: false });
       return patch;
+    }
     default:
       throw new Error(`${id}: unexpected message ${m.type} from ${m.from}`);
   }

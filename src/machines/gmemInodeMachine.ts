@@ -258,7 +258,7 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
         cache.delete(base + k);
       });
       const folio = `${id}/f${ctx.nextFolio}`;
-      ctx.port.record('FolioMerged', { folio, gmem: id, base, order: rec.order, hugePage: rec.page, from: [...subs] });
+      ctx.port.record('FolioMerged', { folio, gmem: id, base, order: rec.order, hugePage: rec.page, from: [...subs], reason: m['reason'] as string });
       ctx.port.spawn('folio', folio, { gmem: id, base, order: rec.order, init: { hugePage: rec.page, uptodate, contents } });
       cache.set(base, { folio, base, order: rec.order });
       const splits = new Map(ctx.splits);

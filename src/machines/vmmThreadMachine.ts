@@ -6,6 +6,7 @@
  */
 import type { VmmOp } from '../model/ops.js';
 import { convert } from '../procedures/convert.js';
+import { fallocate } from '../procedures/fallocate.js';
 import { gupPin, gupUnpin, munmap } from '../procedures/gup.js';
 import { hostAccess } from '../procedures/hostAccess.js';
 import type { Proc } from '../procedures/proc.js';
@@ -28,6 +29,8 @@ export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
       return munmap(op);
     case 'punchHole':
       return punchHole(op, ctx);
+    case 'fallocate':
+      return fallocate(op, ctx);
   }
 }
 

@@ -34,8 +34,13 @@ export const munmapOpSchema = z.object({ op: z.literal('munmap'), index: nat, np
 /** fallocate(PUNCH_HOLE|KEEP_SIZE) on `[offset, offset+size)` bytes. */
 export const punchHoleOpSchema = z.object({ op: z.literal('punchHole'), offset: nat, size: nat, ...common }).strict();
 
+/** fallocate(KEEP_SIZE) allocation of `[offset, offset+size)` bytes (O3); `keepSize: false` is the unsupported mode (`-EOPNOTSUPP`). */
+export const fallocateOpSchema = z
+  .object({ op: z.literal('fallocate'), offset: nat, size: nat, keepSize: z.boolean().default(true), ...common })
+  .strict();
+
 /** Any VMM thread op. */
-export const vmmOpSchema = z.discriminatedUnion('op', [accessOpSchema, convertOpSchema, pinOpSchema, unpinOpSchema, munmapOpSchema, punchHoleOpSchema]);
+export const vmmOpSchema = z.discriminatedUnion('op', [accessOpSchema, convertOpSchema, pinOpSchema, unpinOpSchema, munmapOpSchema, punchHoleOpSchema, fallocateOpSchema]);
 
 /** A VMM thread op, after defaults are applied. */
 export type VmmOp = z.infer<typeof vmmOpSchema>;

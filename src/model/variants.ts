@@ -52,6 +52,15 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['rfc-inplace-v8'],
     breaks: 'INV-6',
     scenario: 'private-fault-vs-punch-hole'
+  },
+  {
+    id: 'B17',
+    name: 'deferred HugeTLB pool return',
+    change:
+      'the free_folio of a truncated huge folio is queued to a kernel worker instead of returning the page to the subpool before the last folio_put returns, so PUNCH_HOLE returns with the page still out of the subpool and an immediate fallocate can fail with -ENOMEM',
+    modes: ['rfc-1g-v2'],
+    breaks: 'INV-11',
+    scenario: 'hugepage-punch-refallocate'
   }
 ];
 

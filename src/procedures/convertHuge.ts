@@ -87,12 +87,12 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
         }
         // Rollback in reverse: shareability back, hugepages this call split merged back.
         for (const w of [...work].reverse()) yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: !toPrivate });
-        for (const b of split.reverse()) yield* mergeHugepage(b);
+        for (const b of split.reverse()) yield* mergeHugepage(b, 'rollback');
         return yield* finish({ rc: '-EAGAIN', errorOffset: hp.base * PAGE_SIZE });
       }
       if (toPrivate && hp.kind === 'split') {
         const all = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start: hp.base, end: hp.base + nr, private: true });
-        if (bool(all, 'uniform')) yield* mergeHugepage(hp.base);
+        if (bool(all, 'uniform')) yield* mergeHugepage(hp.base, 'convert');
       }
     }
   }

@@ -58,8 +58,7 @@ export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult
 /** Runs a `mapGpaRange` op: the hypercall exit and the VMM's handler. */
 export function* mapGpaRange(op: MapGpaRangeOp, ctx: ProcContext): Proc<OpResult> {
   const gfn = gfnOf(ctx.env, op.index);
-  const flags =
-    (op.to === undefined ? 0 : MAP_GPA_SET_ATTRIBUTES) | (op.to === 'shared' ? MAP_GPA_SHARED : 0) | (op.punchHole ? MAP_GPA_DO_FALLOCATE : 0);
+  const flags = (op.to === undefined ? 0 : MAP_GPA_SET_ATTRIBUTES) | (op.to === 'shared' ? MAP_GPA_SHARED : 0) | (op.punchHole ? MAP_GPA_DO_FALLOCATE : 0);
   ctx.record('HypercallExit', { vcpu: ctx.self, nr: 'KVM_HC_MAP_GPA_RANGE', gpa: (gfn ?? op.index) * PAGE_SIZE, npages: op.npages, flags });
   const offset = op.index * PAGE_SIZE;
   const size = op.npages * PAGE_SIZE;

@@ -67,8 +67,12 @@ export function* splitHugepage(folio: string, base: number, reason: string): Pro
   return true;
 }
 
-/** Merges the split hugepage at `base`; returns the merged folio, or null if a sub-folio is busy. */
-export function* mergeHugepage(base: number): Proc<string | null> {
+/**
+ * Merges the split hugepage at `base`; returns the merged folio, or null if a
+ * sub-folio is busy. `reason` `truncate`: PUNCH_HOLE merges a hugepage that may
+ * still have shared indices, to truncate it at once under the same lock.
+ */
+export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'rollback'): Proc<string | null> {
   const s = yield* call(ACTOR.gmem, { type: 'gmem.split.subs', base });
   const subs = strs(s, 'folios');
   const frozen: string[] = [];
@@ -87,7 +91,7 @@ export function* mergeHugepage(base: number): Proc<string | null> {
     values.push(vals[0] ?? 0);
   }
   if (ok) {
-    const m = yield* call(ACTOR.gmem, { type: 'gmem.merge', base, folios: frozen, uptodates, values });
+    const m = yield* call(ACTOR.gmem, { type: 'gmem.merge', base, reason, folios: frozen, uptodates, values });
     if (bool(m, 'ok')) return str(m, 'folio');
   }
   // Rollback: the hugepage stays split.

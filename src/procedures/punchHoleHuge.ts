@@ -90,7 +90,7 @@ export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: Pro
           break;
         }
       }
-      const merged = safe ? yield* mergeHugepage(hp.base) : null;
+      const merged = safe ? yield* mergeHugepage(hp.base, 'truncate') : null;
       if (merged === null) {
         rc = { rc: '-EAGAIN' };
         break;

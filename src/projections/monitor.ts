@@ -9,16 +9,23 @@ import { deadlockChecker } from './checkers/deadlockChecker.js';
 import { expectChecker } from './checkers/expectChecker.js';
 import { inv1 } from './checkers/inv1NoPrivateHostMapping.js';
 import { inv2 } from './checkers/inv2NoExtraRefsAtCommit.js';
+import { inv11 } from './checkers/inv11HugetlbPool.js';
+import { inv12 } from './checkers/inv12SmallFoliosMapped.js';
+import { inv13 } from './checkers/inv13QuiescentRestructure.js';
+import { inv15 } from './checkers/inv15ZeroBeforeExposure.js';
 import { guestExpectChecker } from './checkers/guestExpectChecker.js';
 import { inv5 } from './checkers/inv5SpteAttrConsistency.js';
 import { inv6 } from './checkers/inv6FaultRetry.js';
 import { inv9 } from './checkers/inv9StaleSpte.js';
 import { inv20 } from './checkers/inv20MemoryFaultExit.js';
+import { inv7 } from './checkers/inv7InvalidationBookkeeping.js';
+import { inv14 } from './checkers/inv14LockOrder.js';
+import { livenessChecker } from './checkers/livenessChecker.js';
 import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv5, inv6, inv9, inv20, expectChecker, guestExpectChecker, deadlockChecker];
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv11, inv12, inv13, inv15, inv5, inv6, inv7, inv9, inv14, inv20, livenessChecker, expectChecker, guestExpectChecker, deadlockChecker];
 
 /** A monitor over one run or log. */
 export class Monitor {

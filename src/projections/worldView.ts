@@ -23,6 +23,12 @@ export interface FolioView {
   readonly pins: Map<string, { subpage: number; kind: string; longterm: boolean; step: number }>;
   /** subpage -> number of host PTEs */
   readonly mapcount: Map<number, number>;
+  /** The HugeTLB huge page this folio is (order > 0, rfc-1g-v2). */
+  hugePage?: string;
+  /** For a 4K folio made by a split: the huge page it came from. */
+  hugeOrigin?: string;
+  /** Left the page cache by a split (the huge folio) or a merge (its 4K folios); `truncated` is set too. */
+  restructured?: 'split' | 'merged';
 }
 
 /** A host PTE as the log tells it. */
@@ -116,9 +122,30 @@ export function evolveWorldView(view: WorldView, e: LogEntry): WorldView {
         truncated: false,
         freed: false,
         pins: new Map(),
-        mapcount: new Map()
+        mapcount: new Map(),
+        ...(typeof e.data['hugePage'] === 'string' ? { hugePage: e.data['hugePage'] } : {}),
+        ...(typeof e.data['hugeOrigin'] === 'string' ? { hugeOrigin: e.data['hugeOrigin'] } : {})
       });
       break;
+    case 'FolioSplit': {
+      // filemap_remove_folio_for_restructuring: the huge folio left the page cache.
+      const f = view.folios.get(s(e, 'folio'));
+      if (f !== undefined) {
+        f.truncated = true;
+        f.restructured = 'split';
+      }
+      break;
+    }
+    case 'FolioMerged': {
+      const from = e.data['from'];
+      for (const id of Array.isArray(from) ? from : []) {
+        const f = view.folios.get(String(id));
+        if (f === undefined) continue;
+        f.truncated = true;
+        f.restructured = 'merged';
+      }
+      break;
+    }
     case 'FolioRef': {
       const f = view.folios.get(s(e, 'folio'));
       if (f !== undefined) f.refcount = n(e, 'refcount');

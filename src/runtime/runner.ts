@@ -12,7 +12,7 @@ import { GMEMSIM_VERSION } from '../version.js';
 import { vcpuId } from '../model/guestOps.js';
 import { actorFactories } from './actors.js';
 import { RandomStrategy, type Strategy } from './scheduler.js';
-import { type StopReason, World } from './world.js';
+import { type DeliveryObserver, type StopReason, World } from './world.js';
 
 /** Options of {@link runSchedule}. */
 export interface RunOptions {
@@ -34,6 +34,8 @@ export interface RunOptions {
   /** Run the invariant checkers (default true). */
   readonly check?: boolean;
   readonly maxSteps?: number;
+  /** Sees every delivery (coverage, state hashing). */
+  readonly observer?: DeliveryObserver;
 }
 
 /** Outcome of one schedule. */
@@ -80,7 +82,7 @@ export function runSchedule(opts: RunOptions): RunResult {
   const strategy = opts.strategy ?? new RandomStrategy(opts.seed);
   const env = envOf(opts.scenario, variant);
   const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
-  const world = new World({ strategy, factories: actorFactories(env) });
+  const world = new World({ strategy, factories: actorFactories(env), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
   const monitor = opts.check === false ? null : new Monitor(header);
   const stopOnViolation = opts.stopOnViolation !== false;
   let entries = 0;

@@ -61,10 +61,20 @@ interface ActorRecord {
   readonly ref: AnyActorRef;
 }
 
+/**
+ * Optional observer of deliveries (coverage, state hashing): called after the
+ * receiver handled the message, with its snapshot from before the delivery.
+ */
+export interface DeliveryObserver {
+  delivered(actor: string, ref: AnyActorRef, eventType: string, before: unknown): void;
+}
+
 /** Options of a {@link World}. */
 export interface WorldOptions {
   readonly strategy: Strategy;
   readonly factories: Readonly<Record<string, ActorFactory>>;
+  /** Sees every delivery (optional; costs one snapshot read per step). */
+  readonly observer?: DeliveryObserver;
 }
 
 /** The actor system of one run. */
@@ -160,7 +170,10 @@ export class World {
     this.append('sched', p.to, 'Deliver', { from: p.from, of: n });
     const target = this.actors.get(p.to);
     if (target === undefined) throw new ModelError(`message ${p.seq} to unknown actor ${p.to}`, this.stepNo);
+    const observer = this.options.observer;
+    const before: unknown = observer === undefined ? undefined : target.ref.getSnapshot();
     target.ref.send(item.event);
+    observer?.delivered(p.to, target.ref, p.type, before);
     if (this.failure !== null) {
       const f = this.failure;
       const text = f.error instanceof Error ? (f.error.stack ?? f.error.message) : String(f.error);

@@ -136,7 +136,18 @@ const INPUTS: readonly ScenarioInput[] = [
       'thread runs the in-place conversion ioctl (retrying -EAGAIN) and re-enters (O14). Contents survive in place. ' +
       'A VMM thread touches the page meanwhile (SIGBUS while private).',
     gmem: { pages: 2, initShared: false },
-    threads: [{ ops: [{ op: 'access', index: 0, expect: ['0', 'SIGBUS'] }] }],
+    threads: [
+      {
+        ops: [
+          { op: 'access', index: 1, expect: 'SIGBUS' },
+          { op: 'access', index: 1, expect: 'SIGBUS' },
+          { op: 'access', index: 1, expect: 'SIGBUS' },
+          { op: 'access', index: 0, expect: ['0', 'SIGBUS'] },
+          { op: 'access', index: 0, expect: ['0', 'SIGBUS'] },
+          { op: 'access', index: 0, expect: ['0', 'SIGBUS'] }
+        ]
+      }
+    ],
     vcpus: [
       {
         ops: [
@@ -173,6 +184,143 @@ const INPUTS: readonly ScenarioInput[] = [
           { op: 'guestAccess', index: 0, private: true, write: true, value: 170, expect: '0' },
           { op: 'mapGpaRange', index: 0, npages: 1, punchHole: true, expect: '0' },
           { op: 'guestAccess', index: 0, private: true, expect: '0', expectValue: 0 }
+        ]
+      }
+    ]
+  },
+  // --- mode rfc-1g-v2: huge folios, split/merge, HugeTLB subpool (O3, O4, O7b, O15)
+  {
+    name: 'hugepage-2m-split-merge',
+    description:
+      'rfc-1g-v2, two 2M hugepages, INIT_PRIVATE: fallocate takes both from the subpool; converting one 4K page to shared ' +
+      'splits its hugepage (O7b, O15), the VMM writes and reads it through its mmap, converts it back to private, which ' +
+      'merges the hugepage again; a host access is then SIGBUS. A second thread faults a page of the other (private) hugepage.',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 1024, folioSize: '2M', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'fallocate', offset: 0, size: 1024 * PAGE, expect: '0' },
+          { op: 'convert', offset: PAGE, size: PAGE, to: 'shared', expect: '0' },
+          { op: 'access', index: 1, write: true, value: 5, expect: '0' },
+          { op: 'access', index: 1, expect: '0', expectValue: 5 },
+          { op: 'access', index: 2, expect: 'SIGBUS' },
+          { op: 'munmap', index: 0, npages: 512, expect: '0' },
+          { op: 'convert', offset: PAGE, size: PAGE, to: 'private', expect: '0' },
+          { op: 'access', index: 1, expect: 'SIGBUS' }
+        ]
+      },
+      { ops: [{ op: 'access', index: 600, expect: 'SIGBUS' }, { op: 'fallocate', offset: 512 * PAGE, size: 512 * PAGE, expect: '0' }] }
+    ]
+  },
+  {
+    name: 'hugepage-1g-split-merge',
+    description:
+      'rfc-1g-v2, a 1 GiB guest_memfd of one 1G folio (262144 pages, sparse): converting two 4K pages to shared splits the ' +
+      '1G folio straight to 4K folios (only touched subpages become actors), the VMM writes one, a pin then blocks the ' +
+      'conversion back (-EAGAIN, error_offset), and after the unpin the conversion back to private merges the 1G folio.',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 262144, folioSize: '1G', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'fallocate', offset: 0, size: 262144 * PAGE, expect: '0' },
+          { op: 'convert', offset: 1000 * PAGE, size: 2 * PAGE, to: 'shared', expect: '0' },
+          { op: 'access', index: 1001, write: true, value: 11, expect: '0' },
+          { op: 'pin', index: 1001, pin: 'dma', kind: 'pin', longterm: true, expect: '0' },
+          { op: 'convert', offset: 1000 * PAGE, size: 2 * PAGE, to: 'private', expect: '-EAGAIN', expectErrorOffset: 1001 * PAGE },
+          { op: 'unpin', pin: 'dma', expect: '0' },
+          { op: 'convert', offset: 1000 * PAGE, size: 2 * PAGE, to: 'private', expect: '0' },
+          { op: 'access', index: 1001, expect: 'SIGBUS' }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'hugepage-punch-pinned',
+    description:
+      'rfc-1g-v2, two 2M hugepages: part of the first is shared (split) and host-written; a partial PUNCH_HOLE only zeroes; ' +
+      'with a long-term pin on a shared subpage, PUNCH_HOLE of the whole hugepage fails with -EAGAIN; after the unpin it ' +
+      'merges, truncates and returns the page to the subpool, and a refault reads zeroes (O4 RFC 1G-v2, INV-15).',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 1024, folioSize: '2M', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'fallocate', offset: 0, size: 1024 * PAGE, expect: '0' },
+          { op: 'convert', offset: 0, size: 4 * PAGE, to: 'shared', expect: '0' },
+          { op: 'access', index: 0, write: true, value: 7, expect: '0' },
+          { op: 'access', index: 1, write: true, value: 8, expect: '0' },
+          { op: 'punchHole', offset: PAGE, size: PAGE, expect: '0' },
+          { op: 'access', index: 1, expect: '0', expectValue: 0 },
+          { op: 'pin', index: 0, pin: 'vfio', kind: 'pin', longterm: true, expect: '0' },
+          { op: 'punchHole', offset: 0, size: 512 * PAGE, expect: '-EAGAIN' },
+          { op: 'unpin', pin: 'vfio', expect: '0' },
+          { op: 'punchHole', offset: 0, size: 512 * PAGE, expect: '0' },
+          { op: 'access', index: 0, expect: '0', expectValue: 0 }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'hugepage-punch-refallocate',
+    description:
+      'rfc-1g-v2, spec B17 flow: every hugepage of the subpool is in use; PUNCH_HOLE of a split hugepage merges and frees ' +
+      'it, and an immediate fallocate of the same range must succeed because the page is back in the subpool when ' +
+      'PUNCH_HOLE returns (synchronous pool return; variant B17 defers it).',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 1024, folioSize: '2M', initShared: false, hugePool: 2 },
+    threads: [
+      {
+        ops: [
+          { op: 'fallocate', offset: 0, size: 1024 * PAGE, expect: '0' },
+          { op: 'convert', offset: 8 * PAGE, size: PAGE, to: 'shared', expect: '0' },
+          { op: 'access', index: 8, write: true, value: 3, expect: '0' },
+          { op: 'munmap', index: 8, npages: 1, expect: '0' },
+          { op: 'punchHole', offset: 0, size: 512 * PAGE, expect: '0' },
+          { op: 'fallocate', offset: 0, size: 512 * PAGE, expect: '0' },
+          { op: 'access', index: 8, expect: '0', expectValue: 0 }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'hugepage-many-threads',
+    description:
+      'rfc-1g-v2, three 2M hugepages, four VMM threads: conversions to shared and back over pages of two hugepages, host ' +
+      'accesses and a pin, PUNCH_HOLE of a whole hugepage and re-allocation. Every outcome the protocol allows is ' +
+      'accepted; the invariants (INV-1, INV-2, INV-11, INV-12, INV-13, INV-15) judge every interleaving.',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 1536, folioSize: '2M', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'convert', offset: 510 * PAGE, size: 4 * PAGE, to: 'shared', expect: '0' },
+          { op: 'convert', offset: 510 * PAGE, size: 4 * PAGE, to: 'private', expect: ['0', '-EAGAIN'] },
+          { op: 'convert', offset: 511 * PAGE, size: PAGE, to: 'shared', expect: '0' }
+        ]
+      },
+      {
+        ops: [
+          { op: 'fallocate', offset: 0, size: 1024 * PAGE, expect: '0' },
+          { op: 'access', index: 511, write: true, value: 4, expect: ['0', 'SIGBUS'] },
+          { op: 'pin', index: 512, pin: 'p', kind: 'pin', expect: ['0', '-EFAULT'] },
+          { op: 'unpin', pin: 'p', expect: ['0', '-EINVAL'] }
+        ]
+      },
+      {
+        ops: [
+          { op: 'access', index: 513, expect: ['0', 'SIGBUS'] },
+          { op: 'munmap', index: 0, npages: 1024, expect: '0' },
+          { op: 'convert', offset: 1200 * PAGE, size: PAGE, to: 'shared', expect: '0' }
+        ]
+      },
+      {
+        ops: [
+          { op: 'fallocate', offset: 1024 * PAGE, size: 512 * PAGE, expect: '0' },
+          { op: 'punchHole', offset: 1024 * PAGE, size: 512 * PAGE, expect: ['0', '-EAGAIN'] },
+          { op: 'fallocate', offset: 1024 * PAGE, size: 512 * PAGE, expect: '0' },
+          { op: 'access', index: 1200, expect: ['0', 'SIGBUS'] }
         ]
       }
     ]

@@ -36,7 +36,9 @@ export const scenarioSchema = z
       .array(z.object({ ops: z.array(guestOpSchema).min(1) }).strict())
       .max(64)
       .default([]),
-    maxSteps: z.number().int().positive().default(200_000)
+    maxSteps: z.number().int().positive().default(200_000),
+    /** Bound of the LIVENESS monitor: steps an operation may take while it is the only one in flight. */
+    livenessStepsMax: z.number().int().positive().optional()
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -11,7 +11,7 @@ import { facts, record, returns } from '../helpers/run.js';
 
 const PAGE = 4096;
 const BASE_GFN = 0x100000;
-const SEEDS = 250;
+const SEEDS = 400;
 
 function scenario(s: ScenarioInput) {
   return scenarioSchema.parse(s);
@@ -104,7 +104,11 @@ describe('guest conversion hypercall (O14)', () => {
     ]);
     expect(facts(run, 'HypercallReturned').map((e) => e.data['ret'])).toEqual(['0', '0']);
     // The conversion itself ran on the vCPU thread, through the VMM's in-place ioctl.
-    expect(facts(run, 'AttrStored').filter((e) => e.actor === 'gmem0' && e.step > 0).map((e) => e.data['private'])).toEqual([false, true]);
+    expect(
+      facts(run, 'AttrStored')
+        .filter((e) => e.actor === 'gmem0' && e.step > 0)
+        .map((e) => e.data['private'])
+    ).toEqual([false, true]);
   });
 
   it('MAP_GPA_DO_FALLOCATE punches a hole: the refault reads zeroes and the attribute stays private', () => {
@@ -143,6 +147,11 @@ describe('built-in vCPU scenarios under the correct protocol', () => {
         // Both outcomes of the race happen: the private write maps before the conversion, or exits.
         expect(seen).toContain('vcpu0#0:0');
         expect(seen).toContain('vcpu0#0:-EFAULT');
+      }
+      if (name === 'guest-map-gpa-range') {
+        // The VMM thread's host access lands in the shared window in some schedules, SIGBUS in others.
+        expect(seen).toContain('t0#5:0');
+        expect(seen).toContain('t0#5:SIGBUS');
       }
     });
   }

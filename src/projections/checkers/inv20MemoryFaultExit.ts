@@ -47,7 +47,8 @@ export const inv20: CheckerSpec = {
             const out: Violation[] = [];
             if (gpa % PAGE !== 0) out.push(violation('INV-20', e, `${where}: gpa not 4K-aligned`));
             if (e.data['size'] !== PAGE) out.push(violation('INV-20', e, `${where}: size ${String(e.data['size'])}, expected 4096`));
-            if (((flags & FLAG_PRIVATE) !== 0) !== priv) out.push(violation('INV-20', e, `${where}: flags ${hex(flags)} disagree with a ${priv ? 'private' : 'shared'} access`));
+            if (((flags & FLAG_PRIVATE) !== 0) !== priv)
+              out.push(violation('INV-20', e, `${where}: flags ${hex(flags)} disagree with a ${priv ? 'private' : 'shared'} access`));
             const at = installed.get(vcpu);
             if (at !== undefined) out.push(violation('INV-20', e, `${where}: the exiting fault installed an SPTE at step ${at}`, [at]));
             const attr = lastAttr.get(vcpu);

@@ -7,6 +7,7 @@
  */
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
+import { GUP_PIN_COUNTING_BIAS } from '../../model/env.js';
 import type { Violation } from '../violation.js';
 import { isPrivate, lastChange } from '../worldView.js';
 
@@ -29,13 +30,26 @@ export const inv2: CheckerSpec = {
           if (f.gmem !== gmem || f.truncated || f.freed || f.base >= end || f.base + nr <= start) continue;
           const problems: string[] = [];
           const steps: number[] = [];
+          // A large folio (2M/1G, §1.3.1) may straddle the range: GUP references and host mappings of its
+          // subpages outside the committed range are legitimate and explain their references (+1 per
+          // FOLL_GET, +1 per FOLL_PIN on a large folio, +GUP_PIN_COUNTING_BIAS on a small one, +1 per PTE).
+          const inRange = (subpage: number): boolean => f.base + subpage >= start && f.base + subpage < end;
+          let explained = nr;
           for (const [pin, p] of f.pins) {
+            if (!inRange(p.subpage)) {
+              explained += p.kind === 'get' || f.order > 0 ? 1 : GUP_PIN_COUNTING_BIAS;
+              continue;
+            }
             problems.push(`${p.kind === 'get' ? 'FOLL_GET reference' : p.longterm ? 'long-term pin' : 'pin'} ${pin} on page ${hex(f.base + p.subpage)} (step ${p.step})`);
             steps.push(p.step);
           }
-          const mapped = [...f.mapcount.values()].reduce((a, b) => a + b, 0);
+          let mapped = 0;
+          for (const [subpage, c] of f.mapcount) {
+            if (inRange(subpage)) mapped += c;
+            else explained += c;
+          }
           if (mapped > 0) problems.push(`${mapped} host mapping(s)`);
-          if (f.refcount !== nr && problems.length === 0) problems.push(`refcount ${f.refcount}, expected ${nr}`);
+          if (f.refcount !== explained && problems.length === 0) problems.push(`refcount ${f.refcount}, expected ${explained}`);
           if (problems.length > 0) {
             out.push(violation('INV-2', e, `${gmem} range [${hex(start)}, ${hex(end)}) committed private at step ${e.step} while folio ${id} has ${problems.join(', ')}`, steps));
           }

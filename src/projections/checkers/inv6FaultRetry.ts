@@ -27,7 +27,9 @@ export const inv6: CheckerSpec = {
         return [violation('INV-6', e, `${where} after mmu_invalidate_seq moved to ${view.kvm.seq}`, [fault.step])];
       }
       if (invalidationCovers(view.kvm, fault.gfn)) {
-        return [violation('INV-6', e, `${where} while an invalidation covering it is in progress (begun at step ${view.kvm.beganAt})`, [fault.step, view.kvm.beganAt])];
+        return [
+          violation('INV-6', e, `${where} while an invalidation covering it is in progress (begun at step ${view.kvm.beganAt})`, [fault.step, view.kvm.beganAt])
+        ];
       }
       return [];
     }

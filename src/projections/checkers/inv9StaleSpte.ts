@@ -60,7 +60,13 @@ export const inv9: CheckerSpec = {
           const folio = e.data['folio'] as string;
           const f = view.folios.get(folio);
           if (f === undefined || !(f.truncated || f.freed)) return [];
-          return [violation('INV-9', e, `guest ${e.type === 'FolioRead' ? 'read' : 'write'} through a stale SPTE reached ${f.freed ? 'freed' : 'truncated'} folio ${folio} at step ${e.step}`)];
+          return [
+            violation(
+              'INV-9',
+              e,
+              `guest ${e.type === 'FolioRead' ? 'read' : 'write'} through a stale SPTE reached ${f.freed ? 'freed' : 'truncated'} folio ${folio} at step ${e.step}`
+            )
+          ];
         }
         default:
           return [];

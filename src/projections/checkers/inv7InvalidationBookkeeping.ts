@@ -1,0 +1,77 @@
+/**
+ * INV-7 Invalidation bookkeeping (spec §4, O12, F-1912, F-b25a):
+ * `mmu_invalidate_in_progress` never goes negative; a `range_add` happens only
+ * inside an invalidation; an invalidation never ends with the accumulated range
+ * still INVALID (no range was added: the WARN of F-1912); and when the run
+ * settles (VM destruction) no invalidation is left in progress.
+ */
+import type { CheckerSpec } from '../checker.js';
+import { violation } from '../checker.js';
+
+interface MmuBook {
+  inProgress: number;
+  rangeValid: boolean;
+  beginStep: number;
+}
+
+/** The INV-7 checker. */
+export const inv7: CheckerSpec = {
+  id: 'INV-7',
+  statement: 'invalidate begin/end are balanced, in_progress >= 0, a range is added before every end, none dangles at VM destruction',
+  modes: ['*'],
+  create: () => {
+    const books = new Map<string, MmuBook>();
+    const book = (actor: string): MmuBook => {
+      let b = books.get(actor);
+      if (b === undefined) {
+        b = { inProgress: 0, rangeValid: false, beginStep: 0 };
+        books.set(actor, b);
+      }
+      return b;
+    };
+    return {
+      id: 'INV-7',
+      check(_view, e) {
+        if (e.kind === 'fact') {
+          if (e.type === 'InvalidateBegin') {
+            const b = book(e.actor);
+            if (b.inProgress === 0) {
+              b.rangeValid = false;
+              b.beginStep = e.step;
+            }
+            b.inProgress = e.data['inProgress'] as number;
+            return [];
+          }
+          if (e.type === 'RangeAdded') {
+            const b = book(e.actor);
+            b.rangeValid = true;
+            if (b.inProgress <= 0) return [violation('INV-7', e, `${e.actor}: range_add at step ${e.step} with no invalidation in progress`)];
+            return [];
+          }
+          if (e.type === 'InvalidateEnd') {
+            const b = book(e.actor);
+            const inProgress = e.data['inProgress'] as number;
+            const out = [];
+            if (inProgress < 0) out.push(violation('INV-7', e, `${e.actor}: mmu_invalidate_in_progress went negative (${inProgress}) at step ${e.step}`));
+            if (!b.rangeValid) {
+              out.push(violation('INV-7', e, `${e.actor}: invalidation begun at step ${b.beginStep} ended at step ${e.step} without any range added`, [b.beginStep]));
+            }
+            b.inProgress = inProgress;
+            return out;
+          }
+          return [];
+        }
+        if (e.kind === 'sched' && e.type === 'End' && (e.data['reason'] === 'quiescent' || e.data['reason'] === 'deadlock')) {
+          const out = [];
+          for (const [actor, b] of books) {
+            if (b.inProgress !== 0) {
+              out.push(violation('INV-7', e, `${actor}: ${b.inProgress} invalidation(s) still in progress at VM destruction (begun at step ${b.beginStep})`, [b.beginStep]));
+            }
+          }
+          return out;
+        }
+        return [];
+      }
+    };
+  }
+};
