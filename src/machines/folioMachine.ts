@@ -219,7 +219,13 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
     case 'folio.freeze': {
       // folio_ref_freeze(folio, nr_pages): only the page cache's references may be left.
       const ok =
-        !ctx.freed && !ctx.frozen && !ctx.truncated && ctx.lockHolder === null && ctx.refcount === nrPages(ctx) && ctx.mapcount.size === 0 && ctx.pins.size === 0;
+        !ctx.freed &&
+        !ctx.frozen &&
+        !ctx.truncated &&
+        ctx.lockHolder === null &&
+        ctx.refcount === nrPages(ctx) &&
+        ctx.mapcount.size === 0 &&
+        ctx.pins.size === 0;
       if (ok) {
         patch.frozen = true;
         ctx.port.record('FolioFrozen', { folio: id, refcount: ctx.refcount });
@@ -403,7 +409,11 @@ export const folioMachine = setup({
   states: {
     unlocked: {
       on: { '*': { actions: 'serve' } },
-      always: [{ guard: 'isFreed', target: 'freed' }, { guard: 'isFrozen', target: 'frozen' }, { guard: 'isLocked', target: 'locked' }]
+      always: [
+        { guard: 'isFreed', target: 'freed' },
+        { guard: 'isFrozen', target: 'frozen' },
+        { guard: 'isLocked', target: 'locked' }
+      ]
     },
     // Refcount frozen for a split or merge (O15): lookups fail until unfrozen (rollback); a split or merged folio stays here.
     frozen: {
@@ -412,7 +422,10 @@ export const folioMachine = setup({
     },
     locked: {
       on: { '*': { actions: 'serve' } },
-      always: [{ guard: 'isFreed', target: 'freed' }, { guard: 'isUnlocked', target: 'unlocked' }]
+      always: [
+        { guard: 'isFreed', target: 'freed' },
+        { guard: 'isUnlocked', target: 'unlocked' }
+      ]
     },
     // Not final: a stale lookup may still reach a freed folio, and folio_try_get must fail.
     freed: { on: { '*': { actions: 'serve' } } }

@@ -18,7 +18,7 @@
  * Huge folios (mode rfc-1g-v2 with 2M/1G folios; O3, O15, INV-11): the inode
  * owns the HugeTLB subpool (reserved at creation: `size / hugepage` pages of the
  * global pool, or creation fails with `-ENOMEM` and every request is answered
- * `gmem.error`), the `attrs` map is the shareability tree (`true` =
+ * `gmem.error` with `-EBADF`), the `attrs` map is the shareability tree (`true` =
  * SHAREABILITY_GUEST, `false` = SHAREABILITY_ALL), and a split hugepage is a
  * {@link SplitRecord}: its 4K folios exist logically from the split on, but an
  * actor is spawned for a subpage only when a lookup first touches it
@@ -246,15 +246,17 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
       }
       const ups = m['uptodates'] as readonly boolean[];
       const vals = m['values'] as readonly number[];
-      const contents = new Map(rec.contents);
-      let uptodate = rec.materialized.size === 2 ** rec.order ? true : rec.uptodate;
+      // The merged folio is uptodate if any part was: parts never zeroed were never exposed and are
+      // zeroed now (their stale contents dropped), so contents written through 4K folios survive.
+      const untouched = rec.materialized.size < 2 ** rec.order;
+      const uptodate = (untouched && rec.uptodate) || ups.some((u) => u);
+      const contents = new Map(untouched && !rec.uptodate ? [] : rec.contents);
       const cache = new Map(ctx.cache);
       const indexOf = new Map([...rec.materialized.entries()].map(([k, f]) => [f, k]));
       subs.forEach((f, i) => {
         const k = indexOf.get(f) as number;
         const v = vals[i] ?? 0;
-        if (v !== 0) contents.set(k, v);
-        uptodate &&= ups[i] === true;
+        if (v !== 0 && ups[i] === true) contents.set(k, v);
         cache.delete(base + k);
       });
       const folio = `${id}/f${ctx.nextFolio}`;
@@ -298,8 +300,8 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
 function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
   const id = ctx.port.id;
   if (ctx.failed !== null && m.type !== 'lock.acquire' && m.type !== 'lock.release') {
-    // KVM_CREATE_GUEST_MEMFD failed: there is no file; every request fails with its errno.
-    reply(ctx, m, 'gmem.error', { rc: ctx.failed });
+    // KVM_CREATE_GUEST_MEMFD failed (GmemCreateFailed): there is no file descriptor to operate on.
+    reply(ctx, m, 'gmem.error', { rc: '-EBADF' });
     return {};
   }
   const huge = onHugeRequest(ctx, m);
@@ -429,8 +431,23 @@ export const gmemInodeMachine = setup({
   on: { '*': { actions: 'serve' } },
   initial: 'unlocked',
   states: {
-    unlocked: { always: [{ guard: 'isExclusive', target: 'exclusive' }, { guard: 'isShared', target: 'shared' }] },
-    shared: { always: [{ guard: 'isExclusive', target: 'exclusive' }, { guard: 'isUnlocked', target: 'unlocked' }] },
-    exclusive: { always: [{ guard: 'isShared', target: 'shared' }, { guard: 'isUnlocked', target: 'unlocked' }] }
+    unlocked: {
+      always: [
+        { guard: 'isExclusive', target: 'exclusive' },
+        { guard: 'isShared', target: 'shared' }
+      ]
+    },
+    shared: {
+      always: [
+        { guard: 'isExclusive', target: 'exclusive' },
+        { guard: 'isUnlocked', target: 'unlocked' }
+      ]
+    },
+    exclusive: {
+      always: [
+        { guard: 'isShared', target: 'shared' },
+        { guard: 'isUnlocked', target: 'unlocked' }
+      ]
+    }
   }
 });

@@ -13,8 +13,38 @@ export const GUP_PIN_COUNTING_BIAS = 1024;
 export const ACTOR = {
   gmem: 'gmem0',
   mm: 'mm',
-  mmu: 'mmu'
+  mmu: 'mmu',
+  /** The VM (`struct kvm`: memslots, slots_lock, SRCU, VM attributes; kvmVmMachine.ts). */
+  kvm: 'kvm',
+  /** Host userspace memory behind memslots' `userspace_addr` (upstream shared backing; shmemMachine.ts). */
+  shm: 'shm'
 } as const;
+
+/** VM types (`KVM_CREATE_VM` type; spec §1.9, O1). */
+export const VM_TYPES = ['DEFAULT', 'SW_PROTECTED', 'SNP', 'TDX'] as const;
+/** A VM type. */
+export type VmType = (typeof VM_TYPES)[number];
+
+/** A memslot the VM has at set-up (spec §1.6). */
+export interface MemslotConfig {
+  readonly id: number;
+  readonly asId: number;
+  readonly baseGfn: number;
+  readonly npages: number;
+  /** `KVM_MEM_GUEST_MEMFD`: bound to guest_memfd actor `gmem` at page offset `pgoff`. */
+  readonly gmem: string | null;
+  readonly pgoff: number;
+  /** `userspace_addr` as a host page number (0 = NULL). */
+  readonly userspacePage: number;
+  /** Host page size backing `userspace_addr` (THP / hugetlbfs): 1 = 4K, 2 = 2M, 3 = 1G. */
+  readonly sharedLevel: number;
+}
+
+/** The VM of a run (upstream modes use it as the memslot and attribute truth). */
+export interface VmConfig {
+  readonly type: VmType;
+  readonly memslots: readonly MemslotConfig[];
+}
 
 /** Shared, immutable run environment. */
 export interface ModelEnv {
@@ -31,6 +61,15 @@ export interface ModelEnv {
   readonly binding: { readonly slot: number; readonly baseGfn: number; readonly pgoff: number; readonly npages: number } | null;
   /** Free hugepages of the host-global HugeTLB pool before the guest_memfd is created (rfc-1g-v2); absent = exactly enough. */
   readonly hugePoolPages?: number;
+  /** `GUEST_MEMFD_FLAG_MMAP` (upstream-6.18); absent = false. */
+  readonly gmemMmap?: boolean;
+  /** The VM (type and set-up memslots); absent = a SW_PROTECTED VM whose slot 0 is {@link ModelEnv.binding}. */
+  readonly vm?: VmConfig;
+}
+
+/** True in the upstream modes (VM attribute array, memslots as the truth, O6). */
+export function isUpstream(env: ModelEnv): boolean {
+  return env.mode === 'upstream-6.8' || env.mode === 'upstream-6.18';
 }
 
 /** True if the run reintroduces bug `id`. */

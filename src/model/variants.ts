@@ -21,6 +21,14 @@ export interface VariantInfo {
 /** Every variant the model implements. */
 export const VARIANTS: readonly VariantInfo[] = [
   {
+    id: 'B1',
+    name: 'unbalanced invalidate_begin/end in guest_memfd punch-hole',
+    change: 'kvm_gmem_invalidate_begin takes mmu_lock and calls kvm_mmu_invalidate_begin even when no binding overlaps, while invalidate_end only runs for an overlap (F-b25a)',
+    modes: ['rfc-inplace-v8', 'rfc-1g-v2'],
+    breaks: 'INV-7',
+    scenario: 'punch-unbound-vs-fault'
+  },
+  {
     id: 'NOCHECK',
     name: 'conversion without any safety check',
     change: 'KVM_SET_MEMORY_ATTRIBUTES2 to private skips kvm_gmem_is_safe_for_conversion entirely',

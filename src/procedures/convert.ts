@@ -57,7 +57,7 @@ export function* convert(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext
       }
     }
   }
-  const ranges = yield* gmemInvalidateBegin(start, end, 'both');
+  const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
   yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start, end, private: toPrivate });
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(ACTOR.gmem, 'invalidate', 'W');

@@ -37,7 +37,7 @@ export function* fallocate(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: ProcCon
   yield* lock(ACTOR.gmem, 'invalidate', 'R');
   let rc = '0';
   // Bounded: each round advances by at least one page.
-  for (let index = start; index < end; ) {
+  for (let index = start; index < end;) {
     const f = yield* getFolioOrErr(index, { create: true, lock: true, why: 'fallocate' });
     if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
     if ('err' in f) {

@@ -5,8 +5,10 @@
  * the SPTEs the filter selects, and later `kvm_mmu_invalidate_end`.
  * `begin` happens only if a binding overlaps (F-b25a), so begin and end stay
  * balanced. Begin, range_add and zap are separate deliveries (spec §7.2).
+ * Variant B1 restores the pre-fix bug: begin even when no binding overlaps, end
+ * only when one does (F-b25a).
  */
-import { ACTOR } from '../model/env.js';
+import { ACTOR, hasVariant, type ModelEnv } from '../model/env.js';
 import { call, lock, nums, type Proc, unlock } from './proc.js';
 
 /** GFN ranges an invalidation covers (parallel lists). */
@@ -19,10 +21,18 @@ export interface GfnRanges {
 export type ZapFilter = 'shared' | 'private' | 'both';
 
 /** Begins an invalidation of file indices `[start, end)`; returns what `end` must close. */
-export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilter): Proc<GfnRanges> {
+export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilter, env: ModelEnv): Proc<GfnRanges> {
   const b = yield* call(ACTOR.gmem, { type: 'gmem.bindings', start, end });
   const ranges: GfnRanges = { starts: nums(b, 'gfnStarts'), ends: nums(b, 'gfnEnds') };
-  if (ranges.starts.length === 0) return ranges;
+  if (ranges.starts.length === 0) {
+    if (hasVariant(env, 'B1')) {
+      // B1: begin is unconditional, but end (below) only runs for overlapping bindings.
+      yield* lock(ACTOR.mmu, 'mmu', 'W');
+      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+      yield* unlock(ACTOR.mmu, 'mmu', 'W');
+    }
+    return ranges;
+  }
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
   for (let i = 0; i < ranges.starts.length; i++) {

@@ -22,7 +22,7 @@ export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcCon
   const end = Math.min(start + op.size / PAGE_SIZE, ctx.env.pages);
   if (start >= end) return { rc: '0' };
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const ranges = yield* gmemInvalidateBegin(start, end, 'both');
+  const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
   const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
   for (const folio of strs(list, 'folios')) {
     const g = yield* call(folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });

@@ -64,7 +64,7 @@ export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: Pro
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: str(probe, 'rc') };
   }
-  const ranges = yield* gmemInvalidateBegin(start, end, 'both');
+  const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
   const fullStart = hugeCeil(start, nr);
   const fullEnd = hugeFloor(end, nr);
   if (fullStart >= fullEnd) yield* zeroPartial(start, end);

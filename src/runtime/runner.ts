@@ -56,7 +56,7 @@ export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
     pages: g.pages,
     folioOrder: folioOrderOf(g.folioSize),
     initShared: g.initShared,
-    binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: g.pages } : null,
+    binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: Math.min(g.bindPages ?? g.pages, g.pages) } : null,
     ...(g.hugePool === undefined ? {} : { hugePoolPages: g.hugePool })
   };
 }

@@ -9,6 +9,15 @@ const PAGE = 4096;
 
 const INPUTS: readonly ScenarioInput[] = [
   {
+    name: 'punch-unbound-vs-fault',
+    description:
+      'A memslot binds pages 0-3 of an 8-page guest_memfd; the VMM punches a hole in the unbound pages 4-7 while the guest ' +
+      'touches page 0 (spec B1 setup). Without a binding in the range no invalidation may begin.',
+    gmem: { pages: 8, bindPages: 4 },
+    threads: [{ ops: [{ op: 'punchHole', offset: 4 * PAGE, size: 4 * PAGE, expect: '0' }] }],
+    vcpus: [{ ops: [{ op: 'guestAccess', index: 0, private: false, write: true, value: 3, expect: '0' }] }]
+  },
+  {
     name: 'convert-vs-fault',
     description:
       'A conversion to private races a host fault on the same page (spec B10 window: attribute read vs folio reference). ' +

@@ -22,6 +22,8 @@ export const scenarioSchema = z
         folioSize: z.enum(['4K', '2M', '1G']).default('4K'),
         initShared: z.boolean().default(true),
         bound: z.boolean().default(true),
+        /** Pages of the file the memslot binds, from offset 0 (default: all). */
+        bindPages: z.number().int().positive().optional(),
         baseGfn: nat.default(0x100000),
         /** Free hugepages of the host-global HugeTLB pool (rfc-1g-v2); absent = exactly the reservation. */
         hugePool: nat.optional()

@@ -50,9 +50,7 @@ export const inv11: CheckerSpec = {
       }
       if (p === undefined) out.push(violation('INV-11', e, `${gmem}: ${e.type} without a reserved subpool`));
       else if (p.reserved !== got.reserved || p.inUse + delta !== got.inUse || p.free - delta !== got.free) {
-        out.push(
-          violation('INV-11', e, `${gmem} subpool moved from in use ${p.inUse}/free ${p.free} to ${got.inUse}/${got.free} on one ${e.type}`)
-        );
+        out.push(violation('INV-11', e, `${gmem} subpool moved from in use ${p.inUse}/free ${p.free} to ${got.inUse}/${got.free} on one ${e.type}`));
       }
       if (got.free < 0 || got.inUse < 0) out.push(violation('INV-11', e, `${gmem} subpool counter below zero`));
       pools.set(gmem, got);
@@ -68,7 +66,8 @@ export const inv11: CheckerSpec = {
       pending.delete(page);
       const f = view.folios.get(folio);
       if (f === undefined) return out;
-      if (f.order === 0 || f.hugePage !== page) out.push(violation('INV-11', e, `huge page ${page} returned through folio ${folio}, which is not that merged huge folio`));
+      if (f.order === 0 || f.hugePage !== page)
+        out.push(violation('INV-11', e, `huge page ${page} returned through folio ${folio}, which is not that merged huge folio`));
       else if (!f.freed) out.push(violation('INV-11', e, `huge page ${page} returned while folio ${folio} still holds ${f.refcount} reference(s)`));
       if (f.restructured === 'split') out.push(violation('INV-11', e, `huge page ${page} returned while it is split into 4K folios`));
       for (const [id, sub] of view.folios) {
@@ -121,7 +120,9 @@ export const inv11: CheckerSpec = {
             for (const [page, p] of pending) {
               if (p.by !== thread) continue;
               out.push(
-                violation('INV-11', e, `PUNCH_HOLE of ${thread} returned while huge page ${page} it freed at step ${p.step} is not back in the subpool`, [p.step])
+                violation('INV-11', e, `PUNCH_HOLE of ${thread} returned while huge page ${page} it freed at step ${p.step} is not back in the subpool`, [
+                  p.step
+                ])
               );
             }
             return out;

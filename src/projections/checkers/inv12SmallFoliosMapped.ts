@@ -22,7 +22,13 @@ function unsplitShared(view: WorldView, e: LogEntry, reported: Set<string>): Vio
     const shared = f.base < end ? a.find(f.base, end, false) : -1;
     if (shared < 0) continue;
     reported.add(id);
-    out.push(violation('INV-12', e, `hugepage [${hex(f.base)}, ${hex(end)}) of ${f.gmem} has shared index ${hex(shared)} but folio ${id} (order ${f.order}) is not split`));
+    out.push(
+      violation(
+        'INV-12',
+        e,
+        `hugepage [${hex(f.base)}, ${hex(end)}) of ${f.gmem} has shared index ${hex(shared)} but folio ${id} (order ${f.order}) is not split`
+      )
+    );
   }
   return out;
 }
@@ -44,7 +50,13 @@ export const inv12: CheckerSpec = {
           const folio = e.data['folio'] as string;
           const f = view.folios.get(folio);
           if (f === undefined || (f.order === 0 && f.hugePage === undefined)) return [];
-          return [violation('INV-12', e, `host PTE of page ${hex(e.data['index'] as number)} maps folio ${folio} of order ${f.order}${f.hugePage === undefined ? '' : ' with HugeTLB status'}`)];
+          return [
+            violation(
+              'INV-12',
+              e,
+              `host PTE of page ${hex(e.data['index'] as number)} maps folio ${folio} of order ${f.order}${f.hugePage === undefined ? '' : ' with HugeTLB status'}`
+            )
+          ];
         }
         if (split && e.type === 'LockReleased' && e.data['lock'] === 'invalidate') return unsplitShared(view, e, reported);
         return [];

@@ -33,7 +33,8 @@ function onMerge(view: WorldView, e: LogEntry) {
     const f = view.folios.get(String(id));
     if (f === undefined) continue;
     const problems = busy(f);
-    if (problems.length > 0) out.push(violation('INV-13', e, `merge of hugepage ${hex(base)} of ${gmem} while 4K folio ${String(id)} has ${problems.join(', ')}`));
+    if (problems.length > 0)
+      out.push(violation('INV-13', e, `merge of hugepage ${hex(base)} of ${gmem} while 4K folio ${String(id)} has ${problems.join(', ')}`));
   }
   if (e.data['reason'] === 'truncate') return out;
   const a = view.attrs.get(gmem);

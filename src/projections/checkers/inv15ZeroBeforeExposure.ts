@@ -61,7 +61,11 @@ export const inv15: CheckerSpec = {
             const index = f.base + (e.data['subpage'] as number);
             if (written.get(f.gmem)?.has(index) === true) return [];
             return [
-              violation('INV-15', e, `read of page ${hex(index)} of ${f.gmem} (folio ${folio}) by ${String(e.data['by'])} returned ${hex(value)} though nothing was written since it was allocated`)
+              violation(
+                'INV-15',
+                e,
+                `read of page ${hex(index)} of ${f.gmem} (folio ${folio}) by ${String(e.data['by'])} returned ${hex(value)} though nothing was written since it was allocated`
+              )
             ];
           }
           default:

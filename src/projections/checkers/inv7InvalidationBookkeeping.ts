@@ -2,7 +2,8 @@
  * INV-7 Invalidation bookkeeping (spec §4, O12, F-1912, F-b25a):
  * `mmu_invalidate_in_progress` never goes negative; a `range_add` happens only
  * inside an invalidation; an invalidation never ends with the accumulated range
- * still INVALID (no range was added: the WARN of F-1912); and when the run
+ * still INVALID (no range was added: the WARN of F-1912), and no fault's locked
+ * stale check finds one in progress with its range still INVALID; and when the run
  * settles (VM destruction) no invalidation is left in progress.
  */
 import type { CheckerSpec } from '../checker.js';
@@ -46,6 +47,21 @@ export const inv7: CheckerSpec = {
             const b = book(e.actor);
             b.rangeValid = true;
             if (b.inProgress <= 0) return [violation('INV-7', e, `${e.actor}: range_add at step ${e.step} with no invalidation in progress`)];
+            return [];
+          }
+          if (e.type === 'StaleCheck' && e.data['locked'] === true) {
+            // mmu_invalidate_retry_gfn under mmu_lock: an invalidation in progress must have a range.
+            const b = book(e.actor);
+            if (b.inProgress > 0 && !b.rangeValid) {
+              return [
+                violation(
+                  'INV-7',
+                  e,
+                  `${String(e.data['vcpu'])}'s locked stale check at step ${e.step} found an invalidation in progress since step ${b.beginStep} with no range added (WARN in mmu_invalidate_retry_gfn)`,
+                  [b.beginStep]
+                )
+              ];
+            }
             return [];
           }
           if (e.type === 'InvalidateEnd') {

@@ -1,0 +1,53 @@
+/**
+ * Soak: many random schedules of every built-in scenario under the correct
+ * protocol, per implemented mode; any violation fails the soak (exit 1) and its
+ * log is kept. Records counts in bench/results/soak.json.
+ *
+ *   node --import tsx bench/soak.ts [--per-mode N] [--seed S] [--mode M]
+ *
+ * Default: 100,000 schedules per mode, split evenly across the mode's scenarios.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { explore } from '../src/explore/explore.js';
+import { IMPLEMENTED_MODES } from '../src/model/modes.js';
+import { BUILTIN_SCENARIOS } from '../src/scenarios/builtins.js';
+
+const { values } = parseArgs({ options: { 'per-mode': { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' }, mode: { type: 'string' } } });
+const perMode = Number(values['per-mode']);
+const seed = Number(values.seed);
+const modes = values.mode === undefined ? IMPLEMENTED_MODES : IMPLEMENTED_MODES.filter((m) => m === values.mode);
+mkdirSync('gmemsim-out/soak', { recursive: true });
+
+const results: Record<string, unknown>[] = [];
+let failed = false;
+for (const mode of modes) {
+  const scenarios = BUILTIN_SCENARIOS.filter((s) => s.mode === mode);
+  if (scenarios.length === 0) continue;
+  const each = Math.ceil(perMode / scenarios.length);
+  for (const scenario of scenarios) {
+    const t0 = performance.now();
+    const r = explore({ scenario, variant: null, seed, schedules: each, outDir: 'gmemsim-out/soak', force: true });
+    const ms = performance.now() - t0;
+    const row = {
+      mode,
+      scenario: scenario.name,
+      schedules: r.schedules,
+      steps: r.steps,
+      violations: r.found === null ? 0 : 1,
+      violation: r.found === null ? null : { invariant: r.found.violation.invariant, message: r.found.violation.message, log: r.found.log },
+      seconds: Math.round(ms / 100) / 10
+    };
+    results.push(row);
+    console.log(JSON.stringify(row));
+    if (r.found !== null) failed = true;
+  }
+}
+const totals = modes.map((mode) => {
+  const rows = results.filter((r) => r['mode'] === mode);
+  return { mode, schedules: rows.reduce((a, r) => a + (r['schedules'] as number), 0), violations: rows.reduce((a, r) => a + (r['violations'] as number), 0) };
+});
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/soak.json', JSON.stringify({ benchmark: 'soak', seed, perMode, node: process.version, totals, scenarios: results }, null, 2) + '\n');
+console.log(JSON.stringify({ totals }));
+process.exitCode = failed ? 1 : 0;
