@@ -12,6 +12,7 @@ import { exploreCommand } from './commands/explore.js';
 import { invariantsCommand, modesCommand, scenariosCommand, variantsCommand } from './commands/list.js';
 import { runCommand } from './commands/run.js';
 import { checkCommand, replayCommand } from './commands/replay.js';
+import { shrinkCommand } from './commands/shrink.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
 import { parseNat, parsePositive, parseSeconds, UsageError } from './options.js';
 import { makeOut, type Out } from './output.js';
@@ -34,6 +35,16 @@ function withErrors(out: Out, fn: () => ExitCode): ExitCode {
       return EXIT.internal;
     }
     throw e;
+  }
+}
+
+async function withErrorsAsync(out: Out, fn: () => Promise<ExitCode>): Promise<ExitCode> {
+  try {
+    return await fn();
+  } catch (e) {
+    return withErrors(out, () => {
+      throw e;
+    });
   }
 }
 
@@ -78,11 +89,30 @@ export function buildProgram(setCode: (code: ExitCode) => void): Command {
     .option('--seed <n>', 'master seed (default: a fresh one, printed)', parseNat)
     .option('--out <dir>', 'directory for violation logs', 'gmemsim-out')
     .option('--force', 'overwrite an existing log file')
+    .option('--strategy <name>', 'random, pct, pos, dpor or portfolio (default portfolio)')
+    .option('--workers <n>', 'worker threads (same result for any n)', parsePositive)
+    .option('--check-determinism <n>', 'replay every nth schedule and compare step by step (a difference is a model error, exit 4)', parsePositive)
+    .option('--no-shrink', 'do not shrink the violation found')
+    .option('--max-steps <n>', 'steps per schedule', parsePositive)
+    .option('--preemption-bound <n>', 'DPOR: maximum preemptions per execution', parseNat)
     .addOption(jsonOption())
-    .action((o: { json?: boolean; seed?: number } & Omit<Parameters<typeof exploreCommand>[0], 'seed'>) => {
+    .action(async (o: { json?: boolean; seed?: number } & Omit<Parameters<typeof exploreCommand>[0], 'seed'>) => {
       const out = makeOut(o.json === true);
       const seed = o.seed ?? randomInt(0, 2 ** 31);
-      setCode(withErrors(out, () => exploreCommand({ ...o, seed }, out, now)));
+      setCode(await withErrorsAsync(out, () => exploreCommand({ ...o, seed }, out, now)));
+    });
+
+  program
+    .command('shrink')
+    .description('shrink the counterexample of a log (workload, choices, context switches) to a new replayable log')
+    .argument('<log>', 'NDJSON log file with a violation')
+    .option('--out <file>', 'where the shrunk log goes (default: LOG with .shrunk.ndjson)')
+    .option('--force', 'overwrite an existing log file')
+    .option('--max-runs <n>', 'run budget of the shrinker', parsePositive)
+    .addOption(jsonOption())
+    .action((log: string, o: { json?: boolean } & Parameters<typeof shrinkCommand>[1]) => {
+      const out = makeOut(o.json === true);
+      setCode(withErrors(out, () => shrinkCommand(log, o, out, now)));
     });
 
   program

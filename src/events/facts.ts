@@ -17,6 +17,10 @@ const mode = z.enum(['R', 'W']);
 export const factSchemas = {
   // --- lifecycle of operations run by threads (VMM threads, vCPUs)
   OpStarted: z.object({ thread: id, op: nat, name: id }),
+  /** PUNCH_HOLE's contract, recorded by the punching thread under invalidate_lock: `folios` left the file. */
+  HolePunched: z.object({ thread: id, gmem: id, start: nat, end: nat, folios: z.array(id) }),
+  LruBatchAdd: z.object({ folio: id }),
+  LruBatchDrained: z.object({ folios: z.array(id) }),
   OpReturned: z.object({ thread: id, op: nat, name: id, rc: z.string(), errorOffset: int.nullable() }),
   // --- locks (owned by the actor that records them)
   LockWaiting: z.object({ lock: id, mode, holder: id }),
@@ -24,7 +28,7 @@ export const factSchemas = {
   LockReleased: z.object({ lock: id, mode, holder: id }),
   // --- guest_memfd inode
   GmemCreated: z.object({ gmem: id, pages: z.number().int().positive(), flags: z.string(), folioOrder: nat }),
-  GmemBound: z.object({ gmem: id, slot: nat, pgoff: nat, npages: z.number().int().positive(), baseGfn: nat }),
+  GmemBound: z.object({ gmem: id, slot: nat, pgoff: nat, npages: z.number().int().positive(), baseGfn: nat, uid: id.optional() }),
   AttrRead: z.object({ gmem: id, index: nat, private: z.boolean(), by: id }),
   AttrCheckNoop: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
   AttrStored: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
@@ -69,7 +73,33 @@ export const factSchemas = {
   FolioSplit: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id, reason: id }),
   FolioMerged: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id, from: z.array(z.string()), reason: id }),
   FolioRangeZeroed: z.object({ folio: id, start: nat, end: nat }),
-  SplitRangeZeroed: z.object({ gmem: id, start: nat, end: nat })
+  SplitRangeZeroed: z.object({ gmem: id, start: nat, end: nat }),
+  // --- the VM: memslots, SRCU, VM attributes, lpage_info, file lifetimes (O1, O2, O5, O6, O8, O11; kvmVmMachine.ts)
+  VmCreated: z.object({ vm: id, type: z.enum(['DEFAULT', 'SW_PROTECTED', 'SNP', 'TDX']), preFaultAllowed: z.boolean() }),
+  VmRefs: z.object({ vm: id, users: int, why: id }),
+  MemslotCreated: z.object({ vm: id, slot: id, id: nat, asId: nat, baseGfn: nat, npages: z.number().int().positive(), flags: z.string(), gmem: z.string(), pgoff: nat, userspacePage: nat }),
+  MemslotInvalidated: z.object({ vm: id, slot: id, id: nat, asId: nat }),
+  MemslotDeleted: z.object({ vm: id, slot: id, id: nat, asId: nat }),
+  MemslotFreed: z.object({ vm: id, slot: id }),
+  MemslotGmemCleared: z.object({ vm: id, slot: id, by: id, freed: z.boolean() }),
+  GmemUnbound: z.object({ gmem: id, slot: nat, uid: id, pgoff: nat, npages: nat }),
+  GmemFilePut: z.object({ gmem: id, refs: int }),
+  GmemReleased: z.object({ gmem: id }),
+  GmemReleaseDone: z.object({ gmem: id, slots: nat }),
+  SrcuReadLock: z.object({ vm: id, holder: id, session: nat }),
+  SrcuReadUnlock: z.object({ vm: id, holder: id, session: nat }),
+  SrcuSyncWaiting: z.object({ vm: id, holder: id, readers: nat }),
+  SrcuSyncDone: z.object({ vm: id, holder: id }),
+  MmuNotifierStart: z.object({ vm: id, count: int }),
+  MmuNotifierEnd: z.object({ vm: id, count: int }),
+  VmAttrRead: z.object({ vm: id, gfn: nat, private: z.boolean(), by: id }),
+  VmAttrNoop: z.object({ vm: id, start: nat, end: nat, private: z.boolean() }),
+  VmAttrReserved: z.object({ vm: id, start: nat, end: nat }),
+  VmAttrStored: z.object({ vm: id, start: nat, end: nat, private: z.boolean(), by: id }),
+  LpageInfoRead: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, contained: z.boolean() }),
+  LpageMixedUpdated: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, mixed: z.boolean() }),
+  ShmPageMapped: z.object({ page: nat, level: z.number().int().min(1).max(3), by: id }),
+  ShmPageZapped: z.object({ start: nat, end: nat })
 } as const;
 
 /** A fact type the model knows. */

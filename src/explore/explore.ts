@@ -56,7 +56,10 @@ export interface ExploreOptions {
   readonly now?: () => number;
   /** Called as schedules complete (progress), in index order. */
   readonly onSchedule?: (done: number, steps: number) => void;
-  /** Strategy (default `portfolio`). */
+  /**
+   * Strategy. Default `random` here (the foundation API's behaviour); the CLI
+   * and {@link assertNoViolation} default to `portfolio`.
+   */
   readonly strategy?: StrategyKind;
   /** Steps per schedule (default: the scenario's `maxSteps`). */
   readonly maxSteps?: number;
@@ -143,12 +146,12 @@ interface Aggregate {
 
 /** The plan options of an exploration. */
 export function planOptionsOf(opts: ExploreOptions): PlanOptions {
-  const strategy = opts.strategy ?? 'portfolio';
+  const strategy = opts.strategy ?? 'random';
   if (strategy === 'dpor') throw new Error('planOptionsOf: dpor has no sampled plans');
   return { scenario: opts.scenario, seed: opts.seed, strategy, ...(opts.swarm === undefined ? {} : { swarm: opts.swarm }) };
 }
 
-/** Runs schedules `[from, to)` in this thread. */
+/** Runs schedules `[from, to)` in this thread, stopping after the first one that violates (or fails). */
 export function runBatch(opts: ExploreOptions, req: BatchRequest): ScheduleOutcome[] {
   const planOpts = planOptionsOf(opts);
   const out: ScheduleOutcome[] = [];
@@ -161,6 +164,9 @@ export function runBatch(opts: ExploreOptions, req: BatchRequest): ScheduleOutco
         checkDeterminism: opts.checkDeterminism !== undefined && opts.checkDeterminism > 0 && i % opts.checkDeterminism === 0
       })
     );
+    // Later schedules of this slice cannot matter: aggregation stops at the lowest-index violation.
+    const last = out[out.length - 1] as ScheduleOutcome;
+    if (last.violation !== null || last.modelError !== null || last.nondeterminism !== null) break;
   }
   return out;
 }
@@ -306,7 +312,7 @@ function finish(opts: ExploreOptions, agg: Aggregate): ExploreResult {
     stepsMax: agg.stepsMax,
     found,
     stoppedBy: agg.stoppedBy,
-    strategy: opts.strategy ?? 'portfolio',
+    strategy: opts.strategy ?? 'random',
     kinds: agg.kinds,
     boundHits: agg.boundHits,
     coverage: coverageOf(agg.covered, agg.defined, agg.states.size),
@@ -371,6 +377,6 @@ function exploreDpor(opts: ExploreOptions): ExploreResult {
 
 /** Explores schedules until a violation, the count or the budget (in this thread). */
 export function explore(opts: ExploreOptions): ExploreResult {
-  if ((opts.strategy ?? 'portfolio') === 'dpor') return exploreDpor(opts);
+  if ((opts.strategy ?? 'random') === 'dpor') return exploreDpor(opts);
   return finish(opts, driveSync(opts));
 }

@@ -66,6 +66,8 @@ export interface FolioInit {
   readonly uptodate?: boolean;
   /** Sparse contents, subpage -> value (absent = 0). */
   readonly contents?: ReadonlyMap<number, number>;
+  /** Added to an LRU-add batch at allocation (`folio_add_lru`): one transient reference from birth. */
+  readonly lruBatch?: boolean;
 }
 
 /** Context of a folio. */
@@ -372,7 +374,9 @@ export const folioMachine = setup({
         ...(context.hugeOrigin === null ? {} : { hugeOrigin: context.hugeOrigin })
       };
       port.record('FolioAllocated', { folio: port.id, gmem: context.gmem, base: context.base, order: context.order, ...huge });
-      port.record('FolioRef', { folio: port.id, delta: context.refcount, refcount: context.refcount, why: 'filemap' });
+      const lru = context.refcount - 2 ** context.order;
+      port.record('FolioRef', { folio: port.id, delta: 2 ** context.order, refcount: 2 ** context.order, why: 'filemap' });
+      if (lru > 0) port.record('FolioRef', { folio: port.id, delta: lru, refcount: context.refcount, why: 'lru-batch' });
     },
     serve: assign(({ context, event }) => onRequest(context, event))
   },
@@ -391,7 +395,7 @@ export const folioMachine = setup({
     gmem: input.gmem,
     base: input.base,
     order: input.order,
-    refcount: 2 ** input.order,
+    refcount: 2 ** input.order + (input.init?.lruBatch === true ? 1 : 0),
     mapcount: new Map(),
     pins: new Map(),
     lockHolder: null,

@@ -32,6 +32,19 @@
  *
  * Requests added: `gmem.attr.runs`, `gmem.hugepages`, `gmem.split.subs`,
  * `gmem.split`, `gmem.merge`, `gmem.zeroRange`, `gmem.pool.free`.
+ *
+ * Bindings and file lifetime (O2, O5; §1.2 `gmem_file`): the `bindings` (index
+ * range -> memslot) start from the run's set-up memslots and change with
+ * `gmem.bind` (-> `gmem.bound{rc}`) and `gmem.unbind{slot}`; `gmem.bindings`
+ * answers the GFN ranges (and slots) overlapping an index range. The file has a
+ * refcount: `gmem.fput` dropping it to 0 makes the file dying and queues
+ * `kvm_gmem_release` to a kernel worker (a separate actor: fput-to-zero and
+ * `GmemReleased` are separate steps); `gmem.file.active` is `get_file_active`;
+ * `gmem.released` ends the file. `gmem.stat` is fstat.
+ *
+ * ```
+ *   file: open ── gmem.fput (refs 0) ──► dying ── gmem.released (worker) ──► released
+ * ```
  */
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
@@ -42,6 +55,24 @@ import { RangeMap } from '../model/rangeMap.js';
 import { FREE_LOCK, type RwLock } from '../model/rwLock.js';
 import type { ActorPort } from '../runtime/world.js';
 import { handleLockMessage } from './lockOwner.js';
+import { memslotsOf } from './kvmVmMachine.js';
+
+/** A memslot binding of the file (`gmem_file.bindings`): indices `[pgoff, pgoff + npages)` -> the slot. */
+export interface GmemBinding {
+  readonly slot: number;
+  /** Unique id of the memslot object (kvmVmMachine.ts). */
+  readonly uid: string;
+  readonly baseGfn: number;
+  readonly pgoff: number;
+  readonly npages: number;
+}
+
+/** The set-up bindings of guest_memfd `gmem`: every set-up memslot bound to it (uids as the VM numbers them). */
+export function initialBindings(env: ModelEnv, gmem: string): GmemBinding[] {
+  return memslotsOf(env).flatMap((c, i) =>
+    c.gmem === gmem ? [{ slot: c.id, uid: `s${c.asId}.${c.id}#${i + 1}`, baseGfn: c.baseGfn, pgoff: c.pgoff, npages: c.npages }] : []
+  );
+}
 
 /** A page-cache entry: the folio covering `[base, base + 2^order)`. */
 export interface CacheEntry {
@@ -84,6 +115,12 @@ export interface GmemContext {
   readonly nextPage: number;
   /** Errno of a failed creation (the file does not exist), or null. */
   readonly failed: '-ENOMEM' | '-EINVAL' | null;
+  /** Memslot bindings of the file. */
+  readonly bindings: readonly GmemBinding[];
+  /** File references (the VMM's fd). */
+  readonly fileRefs: number;
+  /** File lifetime: `dying` between the last fput and `kvm_gmem_release`. */
+  readonly file: 'open' | 'dying' | 'released';
 }
 
 /** Input of the inode machine. */
@@ -342,12 +379,21 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
       const order = ctx.env.folioOrder;
       const base = index - (index % 2 ** order);
       const folio = `${id}/f${ctx.nextFolio}`;
-      ctx.port.spawn('folio', folio, { gmem: id, base, order });
+      // filemap_add_folio -> folio_add_lru: parked in an LRU-add batch with a reference
+      // (modelled where conversions check refcounts).
+      const lruBatch = ctx.env.mode === 'rfc-inplace-v8';
+      ctx.port.spawn('folio', folio, { gmem: id, base, order, ...(lruBatch ? { init: { lruBatch } } : {}) });
+      if (lruBatch) ctx.port.send('lru', { type: 'lru.add', folio });
       reply(ctx, m, 'gmem.folio', { folio, base, order });
       const cache = new Map(ctx.cache);
       cache.set(base, { folio, base, order });
       return { cache, nextFolio: ctx.nextFolio + 1 };
     }
+    case 'gmem.lru.drain':
+      // lru_add_drain_all() for this file's folios: forwarded on the inode's channel to
+      // the LRU batches, behind every lru.add the inode sent, so none is missed.
+      ctx.port.send('lru', { type: 'lru.drain', replyTo: replyTarget(m) });
+      return {};
     case 'gmem.filemap.list': {
       const folios = [...ctx.cache.values()]
         .filter((e) => e.base < end && e.base + 2 ** e.order > start)
@@ -364,20 +410,74 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
       return { cache };
     }
     case 'gmem.bindings': {
-      const b = ctx.env.binding;
       const gfnStarts: number[] = [];
       const gfnEnds: number[] = [];
-      if (b !== null) {
+      const slots: string[] = [];
+      for (const b of ctx.bindings) {
         const s = Math.max(start, b.pgoff);
         const e = Math.min(end, b.pgoff + b.npages);
         if (s < e) {
           gfnStarts.push(b.baseGfn + (s - b.pgoff));
           gfnEnds.push(b.baseGfn + (e - b.pgoff));
+          slots.push(b.uid);
         }
       }
-      reply(ctx, m, 'gmem.bindings', { gfnStarts, gfnEnds });
+      reply(ctx, m, 'gmem.bindings', { gfnStarts, gfnEnds, slots });
       return {};
     }
+    case 'gmem.bind': {
+      // kvm_gmem_bind (O2): offset + size within i_size and not already bound, else -EINVAL.
+      const pgoff = m['pgoff'] as number;
+      const npages = m['npages'] as number;
+      const overlap = ctx.bindings.some((b) => b.pgoff < pgoff + npages && b.pgoff + b.npages > pgoff);
+      if (ctx.file !== 'open') {
+        reply(ctx, m, 'gmem.bound', { rc: '-EBADF' });
+        return {};
+      }
+      if (pgoff + npages > ctx.env.pages || overlap) {
+        reply(ctx, m, 'gmem.bound', { rc: '-EINVAL' });
+        return {};
+      }
+      const b: GmemBinding = { slot: m['id'] as number, uid: m['slot'] as string, baseGfn: m['baseGfn'] as number, pgoff, npages };
+      ctx.port.record('GmemBound', { gmem: id, slot: b.slot, pgoff, npages, baseGfn: b.baseGfn, uid: b.uid });
+      reply(ctx, m, 'gmem.bound', { rc: '0' });
+      return { bindings: [...ctx.bindings, b] };
+    }
+    case 'gmem.unbind': {
+      const uid = m['slot'] as string;
+      const gone = ctx.bindings.filter((b) => b.uid === uid);
+      for (const b of gone) ctx.port.record('GmemUnbound', { gmem: id, slot: b.slot, uid, pgoff: b.pgoff, npages: b.npages });
+      reply(ctx, m, 'ack', { unbound: gone.length });
+      return { bindings: ctx.bindings.filter((b) => b.uid !== uid) };
+    }
+    case 'gmem.stat':
+      reply(ctx, m, 'gmem.stat', {
+        size: ctx.env.pages * 4096,
+        blksize: 4096,
+        ino: Number(/\d+$/.exec(id)?.[0] ?? 0) + 1,
+        mmap: ctx.env.gmemMmap === true,
+        initShared: ctx.env.initShared,
+        file: ctx.file
+      });
+      return {};
+    case 'gmem.file.active':
+      reply(ctx, m, 'gmem.file.active', { ok: ctx.file === 'open' });
+      return {};
+    case 'gmem.fput': {
+      const fileRefs = ctx.fileRefs - 1;
+      ctx.port.record('GmemFilePut', { gmem: id, refs: fileRefs });
+      reply(ctx, m, 'ack', {});
+      if (fileRefs > 0) return { fileRefs };
+      // __fput is deferred (task work / delayed_fput): kvm_gmem_release runs later on a kernel worker.
+      const worker = `kworker-${id}`;
+      ctx.port.spawn('kworker', worker, { program: [{ op: 'gmemRelease', gmem: id }] });
+      ctx.port.send(worker, { type: 'thread.run' });
+      return { fileRefs, file: 'dying' };
+    }
+    case 'gmem.released':
+      ctx.port.record('GmemReleased', { gmem: id });
+      reply(ctx, m, 'ack', {});
+      return { file: 'released' };
     default:
       throw new Error(`${id}: unexpected message ${m.type} from ${m.from}`);
   }
@@ -393,8 +493,9 @@ export const gmemInodeMachine = setup({
         port.record('GmemCreateFailed', { gmem: port.id, rc: context.failed, pages: env.pages, folioOrder: env.folioOrder, globalFree: context.globalFree });
         return;
       }
-      port.record('GmemCreated', { gmem: port.id, pages: env.pages, flags: env.initShared ? 'INIT_SHARED' : '', folioOrder: env.folioOrder });
-      if (env.binding !== null) port.record('GmemBound', { gmem: port.id, ...env.binding });
+      const flags = [env.gmemMmap === true ? 'MMAP' : '', env.initShared ? 'INIT_SHARED' : ''].filter((f) => f !== '').join('|');
+      port.record('GmemCreated', { gmem: port.id, pages: env.pages, flags, folioOrder: env.folioOrder });
+      for (const b of context.bindings) port.record('GmemBound', { gmem: port.id, slot: b.slot, pgoff: b.pgoff, npages: b.npages, baseGfn: b.baseGfn, uid: b.uid });
       port.record('AttrStored', { gmem: port.id, start: 0, end: env.pages, private: !env.initShared });
       if (context.subpool !== null) {
         port.record('SubpoolReserved', { gmem: port.id, order: env.folioOrder, reserved: context.subpool.reserved, globalFree: context.globalFree });
@@ -424,7 +525,10 @@ export const gmemInodeMachine = setup({
       subpool: r !== null && r.ok ? r.subpool : null,
       globalFree: r?.globalFree ?? 0,
       nextPage: 1,
-      failed: r !== null && !r.ok ? r.rc : null
+      failed: r !== null && !r.ok ? r.rc : null,
+      bindings: initialBindings(env, input.port.id),
+      fileRefs: 1,
+      file: 'open'
     };
   },
   entry: 'announce',

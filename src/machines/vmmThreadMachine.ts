@@ -13,6 +13,7 @@ import type { Proc } from '../procedures/proc.js';
 import { punchHole } from '../procedures/punchHole.js';
 import type { OpResult } from '../model/ops.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
+import { closeFd, createGmem, createMemslot, deleteMemslot, fileIo, fstat, madviseGmem, mmapGmem, setMemoryAttributes, uaccess, umunmap } from '../procedures/vmOps.js';
 
 /** The kernel path that runs `op`. */
 export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
@@ -31,6 +32,28 @@ export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
       return punchHole(op, ctx);
     case 'fallocate':
       return fallocate(op, ctx);
+    case 'setMemoryAttributes':
+      return setMemoryAttributes(op, ctx);
+    case 'createMemslot':
+      return createMemslot(op, ctx);
+    case 'deleteMemslot':
+      return deleteMemslot(op, ctx);
+    case 'createGmem':
+      return createGmem(op, ctx);
+    case 'close':
+      return closeFd(op, ctx);
+    case 'fstat':
+      return fstat(op, ctx);
+    case 'fileIo':
+      return fileIo(op, ctx);
+    case 'mmap':
+      return mmapGmem(op, ctx);
+    case 'madvise':
+      return madviseGmem(op);
+    case 'uaccess':
+      return uaccess(op);
+    case 'umunmap':
+      return umunmap(op);
   }
 }
 

@@ -43,6 +43,8 @@ export interface MemslotConfig {
 /** The VM of a run (upstream modes use it as the memslot and attribute truth). */
 export interface VmConfig {
   readonly type: VmType;
+  /** GFN that guest op `index` 0 means in the upstream modes (`gfn = gfnBase + index`). */
+  readonly gfnBase: number;
   readonly memslots: readonly MemslotConfig[];
 }
 

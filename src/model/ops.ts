@@ -21,7 +21,7 @@ export const accessOpSchema = z
   .strict();
 /** In-place conversion ioctl on `[offset, offset+size)` bytes of the guest_memfd. */
 export const convertOpSchema = z
-  .object({ op: z.literal('convert'), offset: nat, size: nat, to: z.enum(['private', 'shared']), ...common })
+  .object({ op: z.literal('convert'), offset: nat, size: nat, to: z.enum(['private', 'shared']), retryEagain: z.boolean().default(false), ...common })
   .strict();
 /** GUP on page `index`: FOLL_PIN (`pin`, optionally FOLL_LONGTERM) or FOLL_GET (`get`, e.g. vmsplice). */
 export const pinOpSchema = z
@@ -39,8 +39,92 @@ export const fallocateOpSchema = z
   .object({ op: z.literal('fallocate'), offset: nat, size: nat, keepSize: z.boolean().default(true), ...common })
   .strict();
 
+// --- the VM and file ops of the upstream modes (O1, O2, O5, O6, O8; procedures/vmOps.ts)
+
+/** A file descriptor name: `gmem` = the scenario's guest_memfd, others are named by `createGmem`. */
+const fd = z.string().min(1).default('gmem');
+
+/** `KVM_SET_MEMORY_ATTRIBUTES` (O6) on `[address, address+size)` bytes of guest physical memory; `attributes` 8 = PRIVATE. */
+export const setMemoryAttributesOpSchema = z
+  .object({ op: z.literal('setMemoryAttributes'), address: nat, size: nat, attributes: nat, flags: nat.default(0), ...common })
+  .strict();
+/** `KVM_SET_USER_MEMORY_REGION2` creating memslot `slot` (O2); `flags` may hold GUEST_MEMFD, READONLY, LOG_DIRTY_PAGES. */
+export const createMemslotOpSchema = z
+  .object({
+    op: z.literal('createMemslot'),
+    slot: nat,
+    asId: nat.default(0),
+    gpa: nat,
+    size: nat,
+    flags: z.array(z.enum(['GUEST_MEMFD', 'READONLY', 'LOG_DIRTY_PAGES'])).default([]),
+    /** `userspace_addr` in bytes (0 = NULL). */
+    userspaceAddr: nat.default(0),
+    fd,
+    /** `guest_memfd_offset` in bytes. */
+    offset: nat.default(0),
+    ...common
+  })
+  .strict();
+/** `KVM_SET_USER_MEMORY_REGION2` with size 0: deletes memslot `slot` (O2). */
+export const deleteMemslotOpSchema = z.object({ op: z.literal('deleteMemslot'), slot: nat, asId: nat.default(0), ...common }).strict();
+/** `KVM_CREATE_GUEST_MEMFD(size, flags)` (O1): flags by name or bit number; the new fd is called `fd`. */
+export const createGmemOpSchema = z
+  .object({
+    op: z.literal('createGmem'),
+    size: nat,
+    flags: z.array(z.union([z.enum(['MMAP', 'INIT_SHARED']), z.number().int().min(0).max(63)])).default([]),
+    fd: z.string().min(1).optional(),
+    ...common
+  })
+  .strict();
+/** close(fd): the last fput queues `kvm_gmem_release` (O5). */
+export const closeOpSchema = z.object({ op: z.literal('close'), fd, ...common }).strict();
+/** fstat(fd): returns `field` (`size` = st_size, `blksize`, `ino`) as the op's value. */
+export const fstatOpSchema = z
+  .object({ op: z.literal('fstat'), fd, field: z.enum(['size', 'blksize', 'ino']).default('size'), expectValue: nat.optional(), ...common })
+  .strict();
+/** read / write / pread / pwrite of `len` bytes on a guest_memfd (always refused). */
+export const fileIoOpSchema = z
+  .object({ op: z.literal('fileIo'), fd, kind: z.enum(['read', 'write', 'pread', 'pwrite']), len: nat.default(64), ...common })
+  .strict();
+/** mmap(size, MAP_SHARED or MAP_PRIVATE) of a guest_memfd (O8 / §1.4). */
+export const mmapOpSchema = z
+  .object({ op: z.literal('mmap'), fd, size: nat, shared: z.boolean().default(true), ...common })
+  .strict();
+/** madvise on the guest_memfd mapping: MADV_HUGEPAGE, MADV_COLLAPSE (refused), MADV_DONTNEED (zaps PTEs). */
+export const madviseOpSchema = z
+  .object({ op: z.literal('madvise'), advice: z.enum(['MADV_HUGEPAGE', 'MADV_COLLAPSE', 'MADV_DONTNEED']), index: nat, npages: z.number().int().positive().default(1), ...common })
+  .strict();
+/** A VMM load/store to host page `page` of its userspace memory (the memory behind memslots' `userspace_addr`). */
+export const uaccessOpSchema = z
+  .object({ op: z.literal('uaccess'), page: nat, write: z.boolean().default(false), value: nat.optional(), ...common })
+  .strict();
+/** munmap / MADV_DONTNEED of host pages `[page, page+npages)` of userspace memory: fires the mmu-notifier (O8). */
+export const umunmapOpSchema = z
+  .object({ op: z.literal('umunmap'), page: nat, npages: z.number().int().positive().default(1), ...common })
+  .strict();
+
 /** Any VMM thread op. */
-export const vmmOpSchema = z.discriminatedUnion('op', [accessOpSchema, convertOpSchema, pinOpSchema, unpinOpSchema, munmapOpSchema, punchHoleOpSchema, fallocateOpSchema]);
+export const vmmOpSchema = z.discriminatedUnion('op', [
+  accessOpSchema,
+  convertOpSchema,
+  pinOpSchema,
+  unpinOpSchema,
+  munmapOpSchema,
+  punchHoleOpSchema,
+  fallocateOpSchema,
+  setMemoryAttributesOpSchema,
+  createMemslotOpSchema,
+  deleteMemslotOpSchema,
+  createGmemOpSchema,
+  closeOpSchema,
+  fstatOpSchema,
+  fileIoOpSchema,
+  mmapOpSchema,
+  madviseOpSchema,
+  uaccessOpSchema,
+  umunmapOpSchema
+]);
 
 /** A VMM thread op, after defaults are applied. */
 export type VmmOp = z.infer<typeof vmmOpSchema>;

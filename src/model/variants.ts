@@ -21,6 +21,22 @@ export interface VariantInfo {
 /** Every variant the model implements. */
 export const VARIANTS: readonly VariantInfo[] = [
   {
+    id: 'B18',
+    name: 'transient references make conversion fail spuriously',
+    change: 'the safety check does not drain the per-CPU LRU-add batches, so a recently added folio keeps a transient reference and every retry gets -EAGAIN',
+    modes: ['rfc-inplace-v8'],
+    breaks: 'LIVENESS',
+    scenario: 'fault-munmap-convert-retry'
+  },
+  {
+    id: 'B4',
+    name: 'PUNCH_HOLE zaps but does not truncate',
+    change: 'kvm_gmem_punch_hole invalidates the SPTEs but never calls truncate_inode_pages_range: folios and old contents stay (F-9361)',
+    modes: ['rfc-inplace-v8'],
+    breaks: 'INV-15',
+    scenario: 'punch-hole-refault'
+  },
+  {
     id: 'B1',
     name: 'unbalanced invalidate_begin/end in guest_memfd punch-hole',
     change: 'kvm_gmem_invalidate_begin takes mmu_lock and calls kvm_mmu_invalidate_begin even when no binding overlaps, while invalidate_end only runs for an overlap (F-b25a)',

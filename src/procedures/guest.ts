@@ -15,7 +15,8 @@
  */
 import type { ProcContext } from '../machines/programMachine.js';
 import { rootFor } from '../machines/kvmMmuMachine.js';
-import { ACTOR, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, isUpstream, type ModelEnv, PAGE_SIZE } from '../model/env.js';
+import { KVM_MEMORY_ATTRIBUTE_PRIVATE, setMemoryAttributes } from './vmOps.js';
 import type { GuestAccessOp, MapGpaRangeOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { convert } from './convert.js';
@@ -37,7 +38,8 @@ export const MAP_GPA_DO_FALLOCATE = 1 << 2;
 
 /** Runs a `guestAccess` op. */
 export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult> {
-  const gfn = gfnOf(ctx.env, op.index);
+  // Upstream modes: `index` is a guest page number from the VM's gfnBase; the fault looks the memslot up.
+  const gfn = isUpstream(ctx.env) ? guestGfn(ctx.env, op.index) : gfnOf(ctx.env, op.index);
   if (gfn === null) {
     if (!op.private) return { rc: 'KVM_EXIT_MMIO' };
     // No slot: a private access exits with KVM_EXIT_MEMORY_FAULT (S-T-EXIT); gpa as if identity-mapped.
@@ -51,8 +53,15 @@ export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult
     const fault = yield* kvmPageFault(ctx, { index: op.index, gfn, private: op.private, write: op.write });
     if (fault.kind === 'memoryFault') return { rc: '-EFAULT' };
     if (fault.kind === 'retryLimit') return { rc: 'RETRY_LIMIT' };
+    if (fault.kind === 'mmio') return { rc: 'KVM_EXIT_MMIO' };
   }
   return { rc: 'RETRY_LIMIT' };
+}
+
+/** The GFN guest op `index` names in the upstream modes. */
+export function guestGfn(env: ModelEnv, index: number): number {
+  const b = env.binding;
+  return (env.vm?.gfnBase ?? (b === null ? 0x100000 : b.baseGfn - b.pgoff)) + index;
 }
 
 /** Runs a `mapGpaRange` op: the hypercall exit and the VMM's handler. */
@@ -63,10 +72,21 @@ export function* mapGpaRange(op: MapGpaRangeOp, ctx: ProcContext): Proc<OpResult
   const offset = op.index * PAGE_SIZE;
   const size = op.npages * PAGE_SIZE;
   let ret = '0';
+  if (isUpstream(ctx.env)) {
+    // Upstream (S-T-CONV handle_exit_hypercall): PUNCH_HOLE of the gmem range, then KVM_SET_MEMORY_ATTRIBUTES.
+    const gpa = guestGfn(ctx.env, op.index) * PAGE_SIZE;
+    if (op.punchHole) ret = (yield* punchHole({ op: 'punchHole', offset, size }, ctx)).rc;
+    if (ret === '0' && op.to !== undefined) {
+      const attributes = op.to === 'private' ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0;
+      ret = (yield* setMemoryAttributes({ op: 'setMemoryAttributes', address: gpa, size, attributes, flags: 0 }, ctx)).rc;
+    }
+    ctx.record('HypercallReturned', { vcpu: ctx.self, ret });
+    return { rc: ret };
+  }
   if (op.punchHole) ret = (yield* punchHole({ op: 'punchHole', offset, size }, ctx)).rc;
   if (ret === '0' && op.to !== undefined) {
     for (let attempt = 0; attempt < HYPERCALL_CONVERT_RETRIES_MAX; attempt++) {
-      ret = (yield* convert({ op: 'convert', offset, size, to: op.to }, ctx)).rc;
+      ret = (yield* convert({ op: 'convert', offset, size, to: op.to, retryEagain: false }, ctx)).rc;
       if (ret !== '-EAGAIN') break;
     }
   }

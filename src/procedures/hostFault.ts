@@ -10,7 +10,7 @@
  * separate deliveries. Variant B10 drops the invalidate lock, opening the window
  * between the attribute read and the folio reference to a conversion.
  */
-import { ACTOR, hasVariant } from '../model/env.js';
+import { ACTOR, hasVariant, isUpstream } from '../model/env.js';
 import type { ProcContext } from '../machines/programMachine.js';
 import { getFolio } from './filemap.js';
 import { bool, call, lock, type Proc, unlock } from './proc.js';
@@ -22,10 +22,14 @@ export type FaultResult = 'ok' | 'SIGBUS';
 export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
   const { env } = ctx;
   if (index >= env.pages) return 'SIGBUS';
-  const locked = !hasVariant(env, 'B10');
+  // Upstream (kvm_gmem_fault_user_mapping, 6.18): only INIT_SHARED files fault (no attribute read, no
+  // invalidate_lock); 6.8 has no guest_memfd mmap at all.
+  if (isUpstream(env) && (env.mode === 'upstream-6.8' || !env.initShared)) return 'SIGBUS';
+  const locked = !hasVariant(env, 'B10') && !isUpstream(env);
+  const upstream = isUpstream(env);
   if (locked) yield* lock(ACTOR.gmem, 'invalidate', 'R');
-  const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index });
-  if (bool(attr, 'private')) {
+  const attr = upstream ? null : yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index });
+  if (attr !== null && bool(attr, 'private')) {
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return 'SIGBUS';
   }

@@ -33,9 +33,9 @@
  */
 import type { ProcContext } from '../machines/programMachine.js';
 import { rootFor } from '../machines/kvmMmuMachine.js';
-import { ACTOR, hasVariant, type ModelEnv, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, hasVariant, isUpstream, type ModelEnv, PAGE_SIZE } from '../model/env.js';
 import { getFolio } from './filemap.js';
-import { bool, call, lock, num, type Proc, unlock } from './proc.js';
+import { bool, call, lock, num, type Proc, str, unlock } from './proc.js';
 
 /** Fault rounds (RET_PF_RETRY) before the model gives up; each retry needs a new invalidation. */
 export const FAULT_RETRIES_MAX = 16;
@@ -75,7 +75,9 @@ export type FaultOutcome =
   /** `KVM_EXIT_MEMORY_FAULT`: KVM_RUN returns -1/EFAULT (the fact is recorded). */
   | { readonly kind: 'memoryFault' }
   /** {@link FAULT_RETRIES_MAX} rounds retried. */
-  | { readonly kind: 'retryLimit' };
+  | { readonly kind: 'retryLimit' }
+  /** Shared access without a memslot: `kvm_handle_noslot_fault` (MMIO emulation, upstream modes). */
+  | { readonly kind: 'mmio' };
 
 /** The pfn `kvm_gmem_get_pfn` returned, with its reference. */
 interface GmemPfn {
@@ -144,6 +146,7 @@ function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
 
 /** Runs the KVM page fault for `req` until an SPTE maps it, a memory-fault exit, or the retry bound. */
 export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
+  if (isUpstream(ctx.env)) return yield* upstreamPageFault(ctx, req);
   const { gfn } = req;
   const root = rootFor(req.private);
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
@@ -190,4 +193,123 @@ export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOu
     return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };
   }
   return { kind: 'retryLimit' };
+}
+
+/** The pfn an upstream fault obtained: a guest_memfd folio (with a reference) or a userspace page (`shm`). */
+interface UpstreamPfn {
+  readonly folio: string;
+  /** Subpage (folio) or host page (`shm`) of the faulting gfn. */
+  readonly subpage: number;
+  readonly maxLevel: number;
+  readonly gmem: boolean;
+}
+
+/** One attempt's verdict: an outcome, or retry. */
+type Attempt = FaultOutcome | { readonly kind: 'retry' };
+
+/**
+ * Upstream form of the fault (modes upstream-6.8 / upstream-6.18, O10): under
+ * `kvm->srcu` (one session per attempt), (a) seq snapshot; (b) the VM attribute
+ * read lock-free (`kvm_mem_is_private`, validated by the seq, INV-6); (c) the
+ * memslot lookup: none -> MMIO (shared) or memory-fault exit (private); (d) an
+ * INVALID slot -> `RET_PF_RETRY`: the vCPU re-enters once the memslot update is
+ * done; (e) unsafe check; (f) private or GMEM_ONLY -> `kvm_mmu_faultin_pfn_gmem`
+ * (slot without guest_memfd or dying file -> memory-fault exit; folio order 0 ->
+ * 4K), else the shared page behind `userspace_addr` (GUP, host level); (g) unsafe
+ * check, `mmu_lock(R)`, locked check, level from `lpage_info` and slot
+ * containment (O11), install, unlock, release.
+ */
+function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
+  for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
+    const session = num(yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+    const r = yield* upstreamAttempt(ctx, req, attempt);
+    yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+    if (r.kind !== 'retry') return r;
+    if (r.kind === 'retry') {
+      // RET_PF_RETRY on an INVALID slot: re-enter once the memslot update finished.
+      yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
+    }
+  }
+  return { kind: 'retryLimit' };
+}
+
+function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
+  const { gfn } = req;
+  const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+  ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
+  const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
+  if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
+  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn });
+  if (!bool(slot, 'found')) {
+    if (!req.private) return { kind: 'mmio' };
+    return recordMemoryFaultExit(ctx, gfn, true);
+  }
+  if (bool(slot, 'invalid')) return { kind: 'retry' };
+  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
+  const pfn = yield* upstreamFaultinPfn(ctx, req, slot);
+  if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
+  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+    yield* releaseUpstreamPfn(ctx, pfn);
+    return { kind: 'retry' };
+  }
+  yield* lock(ACTOR.mmu, 'mmu', 'R');
+  if (!hasVariant(ctx.env, 'B15')) {
+    const stale = yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
+    if (!bool(stale, 'ok')) {
+      yield* unlock(ACTOR.mmu, 'mmu', 'R');
+      yield* releaseUpstreamPfn(ctx, pfn);
+      return { kind: 'retry' };
+    }
+  }
+  // kvm_mmu_hugepage_adjust: min(fault max level, lpage_info / slot containment).
+  const level = pfn.maxLevel > 1 ? num(yield* call(ACTOR.kvm, { type: 'kvm.lpage.level', slot: str(slot, 'slot'), gfn, maxLevel: pfn.maxLevel }), 'level') : 1;
+  const pages = levelPages(level);
+  const first = gfn - (gfn % pages);
+  const inst = yield* call(ACTOR.mmu, {
+    type: 'mmu.install',
+    root: rootFor(req.private),
+    gfn,
+    level,
+    private: req.private,
+    pfn: pfn.folio,
+    subpage: pfn.subpage - (gfn - first)
+  });
+  yield* unlock(ACTOR.mmu, 'mmu', 'R');
+  yield* releaseUpstreamPfn(ctx, pfn);
+  return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };
+}
+
+/** (f) of the upstream fault: the gmem pfn (private or GMEM_ONLY) or the userspace page; null = memory-fault exit. */
+function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<string, unknown>): Proc<UpstreamPfn | null> {
+  const gfn = req.gfn;
+  const baseGfn = slot['baseGfn'] as number;
+  if (req.private || slot['gmemOnly'] === true) {
+    // kvm_mmu_faultin_pfn_gmem: no guest_memfd behind the slot -> memory-fault exit.
+    const gmem = slot['gmem'] as string;
+    if (gmem === '') return null;
+    // kvm_gmem_get_pfn -> kvm_gmem_get_file: get_file_active fails once release started.
+    if (!bool(yield* call(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
+    const index = (slot['pgoff'] as number) + (gfn - baseGfn);
+    if (gmem !== ACTOR.gmem) throw new Error(`faults on a memslot bound to ${gmem} are not modelled (only ${ACTOR.gmem})`);
+    const f = yield* getFolio(index, { create: true, lock: true, why: 'kvm-pfn' });
+    if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
+    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+    yield* call(f.folio, { type: 'folio.unlock' });
+    const subpage = index - f.base;
+    // Upstream folios are order 0: *max_order = 0, a 4K leaf.
+    ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel: 1 });
+    return { folio: f.folio, subpage, maxLevel: 1, gmem: true };
+  }
+  // __kvm_faultin_pfn: GUP of userspace_addr; host_pfn_mapping_level from the backing and hva/gfn alignment.
+  const hva = (slot['userspacePage'] as number) + (gfn - baseGfn);
+  yield* call(ACTOR.shm, { type: 'shm.gup', page: hva });
+  let maxLevel = slot['sharedLevel'] as number;
+  while (maxLevel > 1 && hva % levelPages(maxLevel) !== gfn % levelPages(maxLevel)) maxLevel--;
+  return { folio: ACTOR.shm, subpage: hva, maxLevel, gmem: false };
+}
+
+function* releaseUpstreamPfn(ctx: ProcContext, pfn: UpstreamPfn): Proc<void> {
+  if (!pfn.gmem) return;
+  yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+  ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
 }

@@ -3,10 +3,12 @@
  * `invalidate_lock` for write, invalidate-begin and zap the SPTEs of the
  * bindings, truncate the folios of the range (`truncate_inode_pages_range`:
  * lock each folio, unmap its host PTEs, remove it from the page cache), then
- * invalidate-end. Attributes are unchanged (INV-19).
+ * invalidate-end. Attributes are unchanged (INV-19). The thread records
+ * `HolePunched` (the folios that left the file) before it drops the lock.
+ * Variant B4 zaps but does not truncate (F-9361).
  * With a HugeTLB allocator (rfc-1g-v2) see punchHoleHuge.ts.
  */
-import { ACTOR, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { ProcContext } from '../machines/programMachine.js';
 import { usesHugetlb } from '../model/hugetlb.js';
@@ -24,7 +26,9 @@ export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcCon
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
   const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
   const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
-  for (const folio of strs(list, 'folios')) {
+  const folios = strs(list, 'folios');
+  // B4: zap but never truncate (the folios and their contents stay in the page cache).
+  for (const folio of hasVariant(ctx.env, 'B4') ? [] : folios) {
     const g = yield* call(folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });
     if (!bool(g, 'ok')) continue;
     const base = num(g, 'base');
@@ -36,6 +40,8 @@ export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcCon
     yield* call(folio, { type: 'folio.put', why: 'truncate' });
   }
   yield* gmemInvalidateEnd(ranges);
+  // Contract of PUNCH_HOLE, recorded while invalidate_lock is still held: these folios left the file.
+  ctx.record('HolePunched', { thread: ctx.self, gmem: ACTOR.gmem, start, end, folios });
   yield* unlock(ACTOR.gmem, 'invalidate', 'W');
   return { rc: '0' };
 }

@@ -5,6 +5,16 @@
  * calls {@link evolveKvmView} for every fact it does not handle itself.
  */
 import type { LogEntry } from '../events/logEntry.js';
+import { RangeMap } from '../model/rangeMap.js';
+
+/** GFNs of the VM attribute array in the view. */
+const VIEW_GFN_SPACE = 2 ** 40;
+
+/** The live memslot of address space 0 (or `asId`) covering `gfn` (INVALID included), or null. */
+export function memslotAt(kvm: KvmView, gfn: number, asId = 0): MemslotView | null {
+  for (const m of kvm.memslots.values()) if (!m.deleted && m.asId === asId && gfn >= m.baseGfn && gfn < m.baseGfn + m.npages) return m;
+  return null;
+}
 
 /** An SPTE as the log tells it. SPTEs hold no folio reference (§1.3.1). */
 export interface SpteView {
@@ -34,6 +44,28 @@ export interface BindingView {
   readonly baseGfn: number;
   readonly pgoff: number;
   readonly npages: number;
+  /** Memslot object id (absent in logs that predate the VM actor). */
+  readonly uid?: string;
+}
+
+/** A memslot as the log tells it (VM actor facts). */
+export interface MemslotView {
+  readonly uid: string;
+  readonly id: number;
+  readonly asId: number;
+  readonly baseGfn: number;
+  readonly npages: number;
+  readonly gmemOnly: boolean;
+  /** Bound guest_memfd ('' = none). */
+  readonly gmem: string;
+  readonly pgoff: number;
+  readonly userspacePage: number;
+  invalid: boolean;
+  /** Removed from the memslot set (`MemslotDeleted`). */
+  deleted: boolean;
+  /** Its memory freed (`MemslotFreed`). */
+  freed: boolean;
+  readonly step: number;
 }
 
 /** The KVM view. */
@@ -50,11 +82,15 @@ export interface KvmView {
   /** vCPU -> its current fault. */
   readonly faults: Map<string, FaultView>;
   readonly bindings: BindingView[];
+  /** VM attribute array (`mem_attr_array`): null until a `VmCreated` (logs without a VM actor). */
+  vmAttrs: RangeMap<boolean> | null;
+  /** Memslots by uid (deleted and freed ones stay, flagged). */
+  readonly memslots: Map<string, MemslotView>;
 }
 
 /** An empty KVM view. */
 export function initialKvmView(): KvmView {
-  return { sptes: new Map(), seq: 0, inProgress: 0, rangeStart: null, rangeEnd: null, beganAt: 0, faults: new Map(), bindings: [] };
+  return { sptes: new Map(), seq: 0, inProgress: 0, rangeStart: null, rangeEnd: null, beganAt: 0, faults: new Map(), bindings: [], vmAttrs: null, memslots: new Map() };
 }
 
 /** Pages a leaf at `level` covers. */
@@ -86,8 +122,55 @@ export function evolveKvmView(kvm: KvmView, e: LogEntry): void {
   if (e.kind !== 'fact') return;
   switch (e.type) {
     case 'GmemBound':
-      kvm.bindings.push({ gmem: e.data['gmem'] as string, slot: n(e, 'slot'), baseGfn: n(e, 'baseGfn'), pgoff: n(e, 'pgoff'), npages: n(e, 'npages') });
+      kvm.bindings.push({
+        gmem: e.data['gmem'] as string,
+        slot: n(e, 'slot'),
+        baseGfn: n(e, 'baseGfn'),
+        pgoff: n(e, 'pgoff'),
+        npages: n(e, 'npages'),
+        ...(typeof e.data['uid'] === 'string' ? { uid: e.data['uid'] } : {})
+      });
       break;
+    case 'GmemUnbound': {
+      const i = kvm.bindings.findIndex((b) => b.gmem === e.data['gmem'] && b.uid === e.data['uid']);
+      if (i >= 0) kvm.bindings.splice(i, 1);
+      break;
+    }
+    case 'VmCreated':
+      kvm.vmAttrs = RangeMap.filled(VIEW_GFN_SPACE, false);
+      break;
+    case 'VmAttrStored':
+      if (kvm.vmAttrs !== null) kvm.vmAttrs = kvm.vmAttrs.store(n(e, 'start'), n(e, 'end'), e.data['private'] === true);
+      break;
+    case 'MemslotCreated': {
+      const flags = String(e.data['flags']).split(',');
+      kvm.memslots.set(e.data['slot'] as string, {
+        uid: e.data['slot'] as string,
+        id: n(e, 'id'),
+        asId: n(e, 'asId'),
+        baseGfn: n(e, 'baseGfn'),
+        npages: n(e, 'npages'),
+        gmemOnly: flags.includes('GMEM_ONLY'),
+        gmem: e.data['gmem'] as string,
+        pgoff: n(e, 'pgoff'),
+        userspacePage: n(e, 'userspacePage'),
+        invalid: flags.includes('INVALID'),
+        deleted: false,
+        freed: false,
+        step: e.step
+      });
+      break;
+    }
+    case 'MemslotInvalidated':
+    case 'MemslotDeleted':
+    case 'MemslotFreed': {
+      const m = kvm.memslots.get(e.data['slot'] as string);
+      if (m === undefined) break;
+      if (e.type === 'MemslotInvalidated') m.invalid = true;
+      else if (e.type === 'MemslotDeleted') m.deleted = true;
+      else m.freed = true;
+      break;
+    }
     case 'InvalidateBegin':
       kvm.inProgress = n(e, 'inProgress');
       if (kvm.inProgress === 1) {

@@ -4,10 +4,11 @@
  */
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { LOG_FORMAT_VERSION } from '../events/logEntry.js';
-import { ACTOR, type ModelEnv } from '../model/env.js';
+import { ACTOR, isUpstream, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
+import { ScenarioError } from '../scenarios/load.js';
 import { Monitor } from '../projections/monitor.js';
 import type { Violation } from '../projections/violation.js';
-import { folioOrderOf, type Scenario, threadId } from '../scenarios/schema.js';
+import { folioOrderOf, modeProblem, type Scenario, threadId } from '../scenarios/schema.js';
 import { GMEMSIM_VERSION } from '../version.js';
 import { vcpuId } from '../model/guestOps.js';
 import { actorFactories } from './actors.js';
@@ -57,8 +58,30 @@ export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
     folioOrder: folioOrderOf(g.folioSize),
     initShared: g.initShared,
     binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: Math.min(g.bindPages ?? g.pages, g.pages) } : null,
-    ...(g.hugePool === undefined ? {} : { hugePoolPages: g.hugePool })
+    ...(g.hugePool === undefined ? {} : { hugePoolPages: g.hugePool }),
+    ...(g.mmap ? { gmemMmap: true } : {}),
+    ...(scenario.vm === undefined ? {} : { vm: vmConfigOf(scenario) })
   };
+}
+
+/** The VM a scenario describes (`vm`), defaults filled in. */
+function vmConfigOf(scenario: Scenario): VmConfig {
+  const g = scenario.gmem;
+  const v = scenario.vm;
+  const level = { '4K': 1, '2M': 2, '1G': 3 } as const;
+  const memslots: MemslotConfig[] =
+    v?.memslots?.map((m) => ({
+      id: m.id,
+      asId: m.asId,
+      baseGfn: m.baseGfn,
+      npages: m.npages,
+      gmem: m.guestMemfd ? ACTOR.gmem : null,
+      pgoff: m.pgoff,
+      userspacePage: m.userspacePage ?? 0x40000 + m.id * 0x40000,
+      sharedLevel: level[m.sharedPageSize]
+    })) ??
+    (g.bound ? [{ id: 0, asId: 0, baseGfn: g.baseGfn, npages: Math.min(g.bindPages ?? g.pages, g.pages), gmem: ACTOR.gmem, pgoff: 0, userspacePage: 0x40000, sharedLevel: 1 }] : []);
+  return { type: v?.type ?? (g.initShared && g.mmap ? 'DEFAULT' : 'SW_PROTECTED'), gfnBase: v?.gfnBase ?? g.baseGfn, memslots };
 }
 
 /** The log header of a run. */
@@ -79,6 +102,8 @@ export function headerOf(scenario: Scenario, seed: number, variant: string | nul
 /** Runs one schedule. */
 export function runSchedule(opts: RunOptions): RunResult {
   const variant = opts.variant ?? null;
+  const problem = modeProblem(opts.scenario);
+  if (problem !== null) throw new ScenarioError(problem);
   const strategy = opts.strategy ?? new RandomStrategy(opts.seed);
   const env = envOf(opts.scenario, variant);
   const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
@@ -96,9 +121,12 @@ export function runSchedule(opts: RunOptions): RunResult {
     opts.onViolation?.(found);
     if (stopOnViolation) world.stop();
   });
+  world.spawn('kvm', ACTOR.kvm, {});
   world.spawn('gmem', ACTOR.gmem, {});
+  if (isUpstream(env)) world.spawn('shm', ACTOR.shm, {});
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
+  if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', 'lru', {});
   opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));
   opts.scenario.threads.forEach((_t, i) => world.post('world', threadId(i), { type: 'thread.run' }));
   opts.scenario.vcpus.forEach((v, i) => world.spawn('vcpu', vcpuId(i), { program: v.ops }));

@@ -9,6 +9,22 @@ const PAGE = 4096;
 
 const INPUTS: readonly ScenarioInput[] = [
   {
+    name: 'fault-munmap-convert-retry',
+    description:
+      'The VMM faults a page in (its folio goes to an LRU-add batch), unmaps it and converts it to private, retrying ' +
+      '-EAGAIN like the selftests\' helper; nothing really uses the page, so the conversion must complete (spec B18).',
+    gmem: { pages: 1 },
+    threads: [
+      {
+        ops: [
+          { op: 'access', index: 0, write: true, value: 4, expect: '0' },
+          { op: 'munmap', index: 0, npages: 1, expect: '0' },
+          { op: 'convert', offset: 0, size: PAGE, to: 'private', retryEagain: true, expect: '0' }
+        ]
+      }
+    ]
+  },
+  {
     name: 'punch-unbound-vs-fault',
     description:
       'A memslot binds pages 0-3 of an 8-page guest_memfd; the VMM punches a hole in the unbound pages 4-7 while the guest ' +
@@ -332,6 +348,34 @@ const INPUTS: readonly ScenarioInput[] = [
           { op: 'access', index: 1200, expect: ['0', 'SIGBUS'] }
         ]
       }
+    ]
+  },
+  {
+    name: 'dpor-fault-vs-convert',
+    description:
+      'Small configuration for DPOR (explore --strategy dpor): a vCPU faults page 0 private while a VMM thread converts it ' +
+      'to shared (spec B15 window: the fault holds the pfn across the invalidation). Complete DPOR search in a few thousand executions.',
+    gmem: { pages: 1, initShared: false },
+    threads: [{ ops: [{ op: 'convert', offset: 0, size: PAGE, to: 'shared', expect: '0' }] }],
+    vcpus: [{ ops: [{ op: 'guestAccess', index: 0, private: true, expect: ['0', '-EFAULT'] }] }]
+  },
+  {
+    name: 'dpor-2vcpu-convert-twice',
+    description:
+      'Two vCPUs fault page 0 private while a VMM thread converts it to shared and back to private (issue 6 DPOR ' +
+      'configuration, spec B15 window). Use DPOR with a preemption bound (--preemption-bound 2).',
+    gmem: { pages: 1, initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'convert', offset: 0, size: PAGE, to: 'shared', expect: '0' },
+          { op: 'convert', offset: 0, size: PAGE, to: 'private', expect: ['0', '-EAGAIN'] }
+        ]
+      }
+    ],
+    vcpus: [
+      { ops: [{ op: 'guestAccess', index: 0, private: true, expect: ['0', '-EFAULT'] }] },
+      { ops: [{ op: 'guestAccess', index: 0, private: true, expect: ['0', '-EFAULT'] }] }
     ]
   }
 ];

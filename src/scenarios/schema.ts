@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MODES } from '../model/modes.js';
+import { VM_TYPES } from '../model/env.js';
 import { vmmOpSchema } from '../model/ops.js';
 import { guestOpSchema } from '../model/guestOps.js';
 
@@ -26,9 +27,42 @@ export const scenarioSchema = z
         bindPages: z.number().int().positive().optional(),
         baseGfn: nat.default(0x100000),
         /** Free hugepages of the host-global HugeTLB pool (rfc-1g-v2); absent = exactly the reservation. */
-        hugePool: nat.optional()
+        hugePool: nat.optional(),
+        /** `GUEST_MEMFD_FLAG_MMAP` (upstream-6.18): the file can be mmap()ed and GMEM_ONLY memslots serve shared faults from it. */
+        mmap: z.boolean().default(false)
       })
       .strict(),
+    /**
+     * The VM (upstream modes): its type and set-up memslots. Absent: one slot (id 0) bound to the guest_memfd as
+     * `gmem.bound` / `bindPages` / `baseGfn` say, and a SW_PROTECTED VM (DEFAULT when the file is MMAP|INIT_SHARED).
+     */
+    vm: z
+      .object({
+        type: z.enum(VM_TYPES).optional(),
+        /** GFN guest op `index` 0 means (upstream modes); default `gmem.baseGfn`. */
+        gfnBase: nat.optional(),
+        memslots: z
+          .array(
+            z
+              .object({
+                id: nat,
+                asId: nat.default(0),
+                baseGfn: nat,
+                npages: z.number().int().positive(),
+                /** `KVM_MEM_GUEST_MEMFD`, bound to the scenario's guest_memfd at page `pgoff`. */
+                guestMemfd: z.boolean().default(true),
+                pgoff: nat.default(0),
+                /** `userspace_addr` as a host page number (default: a private range per slot id). */
+                userspacePage: nat.optional(),
+                /** Host page size backing `userspace_addr` (THP/hugetlbfs): the largest shared leaf KVM may use. */
+                sharedPageSize: z.enum(['4K', '2M', '1G']).default('4K')
+              })
+              .strict()
+          )
+          .optional()
+      })
+      .strict()
+      .optional(),
     threads: z
       .array(z.object({ ops: z.array(vmmOpSchema).min(1) }).strict())
       .min(1)
@@ -68,4 +102,37 @@ export function folioOrderOf(size: Scenario['gmem']['folioSize']): number {
 /** Id of VMM thread `i`. */
 export function threadId(i: number): string {
   return `t${i}`;
+}
+
+/** VMM ops that only exist in the upstream modes (the VM attribute ioctl, memslots, userspace memory). */
+const UPSTREAM_ONLY_OPS: readonly string[] = ['setMemoryAttributes', 'createMemslot', 'deleteMemslot', 'uaccess', 'umunmap'];
+
+/**
+ * Why `s` cannot run in its mode, or null. The runner refuses such a run with a
+ * scenario error (CLI exit 2): e.g. the in-place `convert` op in an upstream
+ * mode, or GUEST_MEMFD_FLAG_INIT_SHARED in upstream-6.8.
+ */
+export function modeProblem(s: Scenario): string | null {
+  const upstream = s.mode === 'upstream-6.8' || s.mode === 'upstream-6.18';
+  const ops = s.threads.flatMap((t) => t.ops.map((o) => o.op));
+  if (upstream) {
+    if (ops.includes('convert')) {
+      return `scenario ${s.name} uses op convert (in-place conversion, O7), which mode ${s.mode} does not have: upstream converts with setMemoryAttributes (KVM_SET_MEMORY_ATTRIBUTES, O6)`;
+    }
+    if (s.gmem.folioSize !== '4K') return `scenario ${s.name}: mode ${s.mode} has only order-0 guest_memfd folios (gmem.folioSize must be 4K)`;
+    if (s.mode === 'upstream-6.8' && (s.gmem.initShared || s.gmem.mmap)) {
+      return `scenario ${s.name}: mode upstream-6.8 has no GUEST_MEMFD_FLAG_MMAP / INIT_SHARED (set gmem.initShared and gmem.mmap to false)`;
+    }
+    const type = s.vm?.type ?? (s.gmem.initShared && s.gmem.mmap ? 'DEFAULT' : 'SW_PROTECTED');
+    if (s.mode === 'upstream-6.18' && s.gmem.initShared && type !== 'DEFAULT') {
+      return `scenario ${s.name}: GUEST_MEMFD_FLAG_INIT_SHARED needs a VM without private memory (vm.type DEFAULT, not ${type})`;
+    }
+    if (s.mode === 'upstream-6.18' && s.gmem.initShared && !s.gmem.mmap) {
+      return `scenario ${s.name}: GUEST_MEMFD_FLAG_INIT_SHARED without GUEST_MEMFD_FLAG_MMAP (set gmem.mmap)`;
+    }
+    return null;
+  }
+  const bad = ops.find((o) => UPSTREAM_ONLY_OPS.includes(o));
+  if (bad !== undefined) return `scenario ${s.name} uses op ${bad}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
+  return null;
 }

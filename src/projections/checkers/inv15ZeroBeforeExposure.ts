@@ -5,7 +5,8 @@
  * non-zero value must be preceded by a write to that index since the index was
  * last truncated (PUNCH_HOLE) or zeroed (partial-hugepage PUNCH_HOLE). Folio
  * lineage through split and merge keeps the contents, so the written set is
- * per index, not per folio.
+ * per index, not per folio. A folio a PUNCH_HOLE removed from the file
+ * (`HolePunched`) is never read or written again (B4: zapped, not truncated).
  */
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
@@ -30,11 +31,29 @@ export const inv15: CheckerSpec = {
       if (s === undefined) return;
       for (const i of s) if (i >= start && i < end) s.delete(i);
     };
+    /** folio -> step of the PUNCH_HOLE that removed it from the file */
+    const punched = new Map<string, number>();
     return {
       id: 'INV-15',
       check(view, e) {
         if (e.kind !== 'fact') return [];
+        if ((e.type === 'FolioRead' || e.type === 'FolioWritten') && punched.has(e.data['folio'] as string)) {
+          const folio = e.data['folio'] as string;
+          const f = view.folios.get(folio);
+          const index = f === undefined ? -1 : f.base + (e.data['subpage'] as number);
+          return [
+            violation(
+              'INV-15',
+              e,
+              `${String(e.data['by'])} ${e.type === 'FolioRead' ? `read ${hex(e.data['value'] as number)} from` : 'wrote to'} page ${hex(index)} of folio ${folio} at step ${e.step}, though PUNCH_HOLE removed that folio from the file at step ${punched.get(folio) ?? 0}`,
+              [punched.get(folio) ?? 0]
+            )
+          ];
+        }
         switch (e.type) {
+          case 'HolePunched':
+            for (const folio of e.data['folios'] as readonly string[]) punched.set(folio, e.step);
+            return [];
           case 'FolioWritten': {
             const f = view.folios.get(e.data['folio'] as string);
             if (f !== undefined) setOf(f.gmem).add(f.base + (e.data['subpage'] as number));

@@ -9,12 +9,41 @@
 import type { LogEntry } from '../../events/logEntry.js';
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
-import { indexOfGfn, invalidationCovers, leafPages, type SpteView } from '../kvmView.js';
+import { indexOfGfn, invalidationCovers, leafPages, memslotAt, type SpteView } from '../kvmView.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
 
+/**
+ * Upstream modes: the truth is the VM attribute array by gfn; a private SPTE maps
+ * the guest_memfd folio of its index, a shared one the `userspace_addr` page
+ * (`shm`, non-GMEM_ONLY slot) or the guest_memfd folio (GMEM_ONLY slot).
+ */
+function upstreamInconsistency(view: WorldView, s: SpteView): string | null {
+  const attrs = view.kvm.vmAttrs;
+  const pages = leafPages(s.level);
+  if (attrs === null) return null;
+  if (!attrs.uniform(s.gfn, s.gfn + pages, s.private)) {
+    return `is ${s.private ? 'private' : 'shared'} but the VM attributes of gfns [${hex(s.gfn)}, ${hex(s.gfn + pages)}) are not all ${s.private ? 'private' : 'shared'}`;
+  }
+  const slot = memslotAt(view.kvm, s.gfn);
+  if (slot === null) return `maps gfn ${hex(s.gfn)} outside every memslot`;
+  if (!s.private && !slot.gmemOnly) {
+    const page = slot.userspacePage + (s.gfn - slot.baseGfn);
+    if (s.folio !== 'shm' || s.subpage !== page) return `maps ${s.folio}:${s.subpage}, not the userspace page ${hex(page)} of memslot ${slot.uid}`;
+    return null;
+  }
+  if (s.folio === 'shm') return `maps a userspace page although ${s.private ? 'private memory' : 'a GMEM_ONLY slot'} comes from guest_memfd`;
+  const f = view.folios.get(s.folio);
+  const index = slot.pgoff + (s.gfn - slot.baseGfn);
+  if (f !== undefined && (f.gmem !== slot.gmem || f.base + s.subpage !== index || index + pages > f.base + 2 ** f.order)) {
+    return `maps folio ${s.folio} [${hex(f.base)}, ${hex(f.base + 2 ** f.order)}) at subpage ${s.subpage}, not index ${hex(index)} of ${slot.gmem}`;
+  }
+  return null;
+}
+
 /** The reason `s` is inconsistent with the attributes and page cache, or null. */
-function inconsistency(view: WorldView, s: SpteView): string | null {
+function inconsistency(view: WorldView, s: SpteView, upstream = false): string | null {
+  if (upstream) return upstreamInconsistency(view, s);
   const at = indexOfGfn(view.kvm, s.gfn);
   if (at === null) return `maps gfn ${hex(s.gfn)} outside every binding`;
   const attrs = view.attrs.get(at.gmem);
@@ -30,8 +59,8 @@ function inconsistency(view: WorldView, s: SpteView): string | null {
   return null;
 }
 
-function judge(view: WorldView, s: SpteView, e: LogEntry, when: string): Violation[] {
-  const why = inconsistency(view, s);
+function judge(view: WorldView, s: SpteView, e: LogEntry, when: string, upstream = false): Violation[] {
+  const why = inconsistency(view, s, upstream);
   if (why === null) return [];
   return [violation('INV-5', e, `SPTE ${s.root}:${hex(s.gfn)} (level ${s.level}, installed by ${s.by} at step ${s.step}) ${why} ${when}`, [s.step])];
 }
@@ -41,7 +70,9 @@ export const inv5: CheckerSpec = {
   id: 'INV-5',
   statement: 'outside a covering invalidation every SPTE agrees with the attribute and maps the folio of its index',
   modes: ['*'],
-  create: () => ({
+  create: (header) => {
+    const upstream = header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18';
+    return {
     id: 'INV-5',
     check(view, e) {
       if (e.kind !== 'fact') return [];
@@ -50,24 +81,27 @@ export const inv5: CheckerSpec = {
         case 'SptInstalled': {
           const s = kvm.sptes.get(`${e.data['root'] as string}:${e.data['gfn'] as number}`);
           if (s === undefined || invalidationCovers(kvm, s.gfn)) return [];
-          return judge(view, s, e, `when installed at step ${e.step}`);
+          return judge(view, s, e, `when installed at step ${e.step}`, upstream);
         }
-        case 'AttrStored': {
+        case 'AttrStored':
+        case 'VmAttrStored': {
+          if ((e.type === 'VmAttrStored') !== upstream) return [];
           const out: Violation[] = [];
           for (const s of kvm.sptes.values()) {
-            if (!invalidationCovers(kvm, s.gfn)) out.push(...judge(view, s, e, `after attributes were stored at step ${e.step} outside an invalidation`));
+            if (!invalidationCovers(kvm, s.gfn)) out.push(...judge(view, s, e, `after attributes were stored at step ${e.step} outside an invalidation`, upstream));
           }
           return out;
         }
         case 'InvalidateEnd': {
           if (kvm.inProgress !== 0) return [];
           const out: Violation[] = [];
-          for (const s of kvm.sptes.values()) out.push(...judge(view, s, e, `when the invalidation ended at step ${e.step}`));
+          for (const s of kvm.sptes.values()) out.push(...judge(view, s, e, `when the invalidation ended at step ${e.step}`, upstream));
           return out;
         }
         default:
           return [];
       }
     }
-  })
+  };
+  }
 };

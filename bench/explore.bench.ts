@@ -1,0 +1,98 @@
+/**
+ * Exploration benchmark: for every variant in the registry (src/model/variants.ts,
+ * iterated at run time), time and schedules to the first violation per strategy
+ * (median over 20 master seeds), shrink lengths before/after, and DPOR on the
+ * small built-in configurations. Writes bench/results/explore.json.
+ *
+ *   npm run bench:explore
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dpor } from '../src/explore/dpor.js';
+import { explore } from '../src/explore/explore.js';
+import { VARIANTS } from '../src/model/variants.js';
+import { findScenario } from '../src/scenarios/builtins.js';
+
+const SEEDS = 20;
+const SCHEDULES_MAX = 3000;
+const STRATEGIES = ['random', 'pct', 'pos', 'portfolio'] as const;
+const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-bench-explore-'));
+
+function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+const variants = [];
+for (const v of VARIANTS) {
+  const base = findScenario(v.scenario);
+  if (base === undefined) {
+    variants.push({ variant: v.id, scenario: v.scenario, error: 'scenario not found' });
+    continue;
+  }
+  const scenario = { ...base, mode: v.modes[0] ?? base.mode };
+  const perStrategy: Record<string, unknown> = {};
+  for (const strategy of STRATEGIES) {
+    const ms: number[] = [];
+    const schedules: number[] = [];
+    let found = 0;
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const t0 = performance.now();
+      const r = explore({ scenario, variant: v.id, seed, schedules: SCHEDULES_MAX, outDir, force: true, strategy, shrink: false, coverage: false });
+      const t = performance.now() - t0;
+      if (r.found !== null) {
+        found++;
+        ms.push(t);
+        schedules.push(r.found.schedule + 1);
+      }
+    }
+    perStrategy[strategy] = { found, of: SEEDS, medianMsToFirstViolation: median(ms), medianSchedulesToFirstViolation: median(schedules) };
+    process.stdout.write(`${v.id} ${strategy}: found ${found}/${SEEDS}, median ${median(ms)?.toFixed(1) ?? '-'} ms, ${median(schedules) ?? '-'} schedules\n`);
+  }
+  const withShrink = explore({ scenario, variant: v.id, seed: 1, schedules: SCHEDULES_MAX, outDir, force: true, strategy: 'portfolio' });
+  const s = withShrink.found?.shrunk ?? null;
+  variants.push({
+    variant: v.id,
+    scenario: v.scenario,
+    invariant: withShrink.found?.violation.invariant ?? null,
+    strategies: perStrategy,
+    shrink: s === null ? null : { before: s.before, after: s.after, runs: s.runs, fixpoint: s.fixpoint }
+  });
+}
+
+const dporRuns = [];
+for (const [name, bound] of [
+  ['dpor-fault-vs-convert', undefined],
+  ['dpor-2vcpu-convert-twice', 2]
+] as const) {
+  for (const variant of [null, 'B15']) {
+    const scenario = findScenario(name);
+    if (scenario === undefined) continue;
+    const t0 = performance.now();
+    const r = dpor({ scenario, variant, ...(bound === undefined ? {} : { preemptionBound: bound }) });
+    const row = {
+      scenario: name,
+      variant,
+      preemptionBound: bound ?? null,
+      executions: r.executions,
+      sleepBlocked: r.sleepBlocked,
+      pruned: r.pruned,
+      complete: r.complete,
+      preemptionBounded: r.preemptionBounded,
+      found: r.found?.violation.invariant ?? null,
+      ms: Math.round(performance.now() - t0)
+    };
+    dporRuns.push(row);
+    process.stdout.write(`dpor ${JSON.stringify(row)}\n`);
+  }
+}
+
+mkdirSync('bench/results', { recursive: true });
+writeFileSync(
+  'bench/results/explore.json',
+  JSON.stringify({ node: process.version, seeds: SEEDS, schedulesMax: SCHEDULES_MAX, variants, dpor: dporRuns }, null, 2) + '\n'
+);
+process.stdout.write('wrote bench/results/explore.json\n');
