@@ -31,7 +31,8 @@ export const factSchemas = {
   GmemBound: z.object({ gmem: id, slot: nat, pgoff: nat, npages: z.number().int().positive(), baseGfn: nat, uid: id.optional() }),
   AttrRead: z.object({ gmem: id, index: nat, private: z.boolean(), by: id }),
   AttrCheckNoop: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
-  AttrStored: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
+  /** `by`: the thread whose request stored it (absent for the initial value at creation). */
+  AttrStored: z.object({ gmem: id, start: nat, end: nat, private: z.boolean(), by: id.optional() }),
   // --- folios
   FolioAllocated: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id.optional(), hugeOrigin: id.optional() }),
   FolioRef: z.object({ folio: id, delta: int, refcount: int, why: id }),

@@ -365,7 +365,7 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
     }
     case 'gmem.attr.store': {
       const priv = m['private'] as boolean;
-      ctx.port.record('AttrStored', { gmem: id, start, end, private: priv });
+      ctx.port.record('AttrStored', { gmem: id, start, end, private: priv, by: m.from });
       reply(ctx, m, 'ack', {});
       return { attrs: ctx.attrs.store(start, end, priv) };
     }

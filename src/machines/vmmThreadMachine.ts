@@ -13,7 +13,7 @@ import type { Proc } from '../procedures/proc.js';
 import { punchHole } from '../procedures/punchHole.js';
 import type { OpResult } from '../model/ops.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
-import { closeFd, createGmem, createMemslot, deleteMemslot, fileIo, fstat, madviseGmem, mmapGmem, setMemoryAttributes, uaccess, umunmap } from '../procedures/vmOps.js';
+import { closeFd, createGmem, createMemslot, deleteMemslot, fileIo, fstat, kvmRun, madviseGmem, mmapGmem, setMemoryAttributes, uaccess, umunmap } from '../procedures/vmOps.js';
 
 /** The kernel path that runs `op`. */
 export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
@@ -54,6 +54,8 @@ export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
       return uaccess(op);
     case 'umunmap':
       return umunmap(op);
+    case 'kvmRun':
+      return kvmRun(op, ctx);
   }
 }
 

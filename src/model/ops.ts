@@ -4,6 +4,7 @@
  * acceptable rcs); a different outcome is reported as an `EXPECT` violation.
  */
 import { z } from 'zod';
+import { guestOpSchema } from './guestOps.js';
 
 const nat = z.number().int().nonnegative();
 const rcs = z.union([z.string(), z.array(z.string()).min(1)]);
@@ -104,6 +105,13 @@ export const umunmapOpSchema = z
   .object({ op: z.literal('umunmap'), page: nat, npages: z.number().int().positive().default(1), ...common })
   .strict();
 
+/**
+ * `KVM_RUN` on the VMM thread itself (the selftests' vcpu_run from the main thread): runs the guest ops in order and
+ * returns `"0"`, the first failing rc, or `"GUEST_ASSERT"` when a read differs from its `expectValue` (the value of
+ * the last access is the op's value).
+ */
+export const kvmRunOpSchema = z.object({ op: z.literal('kvmRun'), guest: z.array(guestOpSchema).min(1), ...common }).strict();
+
 /** Any VMM thread op. */
 export const vmmOpSchema = z.discriminatedUnion('op', [
   accessOpSchema,
@@ -123,7 +131,8 @@ export const vmmOpSchema = z.discriminatedUnion('op', [
   mmapOpSchema,
   madviseOpSchema,
   uaccessOpSchema,
-  umunmapOpSchema
+  umunmapOpSchema,
+  kvmRunOpSchema
 ]);
 
 /** A VMM thread op, after defaults are applied. */

@@ -57,7 +57,7 @@ export const VARIANTS: readonly VariantInfo[] = [
     name: 'shareability checked outside the lock that serialises conversion',
     change: 'the host fault reads the attribute and takes the folio without filemap_invalidate_lock_shared',
     modes: ['rfc-inplace-v8'],
-    breaks: 'INV-1',
+    breaks: 'INV-4',
     scenario: 'convert-vs-fault'
   },
   {
@@ -85,6 +85,42 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['rfc-1g-v2'],
     breaks: 'INV-11',
     scenario: 'hugepage-punch-refallocate'
+  }
+,
+  {
+    id: 'B2',
+    name: 'attribute change without range_add',
+    change:
+      'the pre-set handler of KVM_SET_MEMORY_ATTRIBUTES begins the invalidation and zaps but never calls kvm_mmu_invalidate_range_add, so the invalidation ends with its range still INVALID (F-69c7; a racing fault is saved only by the WARN+retry of the locked check)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-7',
+    scenario: 'upstream-attr-vs-fault'
+  },
+  {
+    id: 'B3',
+    name: 'shared-only memslots not zapped on attribute change',
+    change: 'kvm_arch_pre_set_memory_attributes skips memslots without guest_memfd, so their shared SPTEs survive a change to private (F-fb6f)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-21',
+    scenario: 'upstream-attr-vs-fault'
+  },
+  {
+    id: 'B5',
+    name: 'mixed-attribute tracking reads lpage_info beyond the memslot',
+    change:
+      'kvm_arch_post_set_memory_attributes evaluates the head hugepage whenever its aligned gfn is inside the slot, even if the hugepage extends past the slot end (F-992b: vmalloc out-of-bounds read)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-8',
+    scenario: 'upstream-lpage-head'
+  },
+  {
+    id: 'B7',
+    name: 'guest_memfd release vs memslot deletion use-after-free',
+    change:
+      'kvm_gmem_unbind returns early when get_file_active fails (file dying, release not yet run), leaving the binding to a memslot that is then freed; kvm_gmem_release later writes slot->gmem.file into freed memory (F-ae43)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-10',
+    scenario: 'upstream-release-vs-delete'
   }
 ];
 

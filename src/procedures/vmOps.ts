@@ -22,6 +22,7 @@ import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, hasPrivateMem, vmT
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+import { guestAccess, mapGpaRange } from './guest.js';
 
 /** `KVM_MEMORY_ATTRIBUTE_PRIVATE`. */
 export const KVM_MEMORY_ATTRIBUTE_PRIVATE = 1 << 3;
@@ -287,4 +288,18 @@ export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
   }
   yield* call(ACTOR.kvm, { type: 'kvm.mn.end' });
   return { rc: '0' };
+}
+
+/** `KVM_RUN` issued by the VMM thread: the guest ops run on this thread, in order. */
+export function* kvmRun(op: Op<'kvmRun'>, ctx: ProcContext): Proc<OpResult> {
+  let value: number | null = null;
+  for (const g of op.guest) {
+    const r = g.op === 'guestAccess' ? yield* guestAccess(g, ctx) : yield* mapGpaRange(g, ctx);
+    if (r.rc !== '0') return { rc: r.rc };
+    if (g.op === 'guestAccess') {
+      value = r.value ?? null;
+      if (!g.write && g.expectValue !== undefined && r.value !== g.expectValue) return { rc: 'GUEST_ASSERT', value };
+    }
+  }
+  return { rc: '0', value };
 }

@@ -18,14 +18,20 @@ import { inv5 } from './checkers/inv5SpteAttrConsistency.js';
 import { inv6 } from './checkers/inv6FaultRetry.js';
 import { inv9 } from './checkers/inv9StaleSpte.js';
 import { inv20 } from './checkers/inv20MemoryFaultExit.js';
+import { inv4 } from './checkers/inv4LockDiscipline.js';
 import { inv7 } from './checkers/inv7InvalidationBookkeeping.js';
 import { inv14 } from './checkers/inv14LockOrder.js';
 import { livenessChecker } from './checkers/livenessChecker.js';
+import { inv4Upstream } from './checkers/inv4VmAttrDiscipline.js';
+import { inv8 } from './checkers/inv8HugeMappings.js';
+import { inv10 } from './checkers/inv10BindingLifetime.js';
+import { inv19 } from './checkers/inv19AttrOnlyByAttrOps.js';
+import { inv21 } from './checkers/inv21InvalidationCoverage.js';
 import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv11, inv12, inv13, inv15, inv5, inv6, inv7, inv9, inv14, inv20, livenessChecker, expectChecker, guestExpectChecker, deadlockChecker];
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv20, livenessChecker, expectChecker, guestExpectChecker, deadlockChecker];
 
 /** A monitor over one run or log. */
 export class Monitor {

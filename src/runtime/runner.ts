@@ -6,7 +6,7 @@ import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { LOG_FORMAT_VERSION } from '../events/logEntry.js';
 import { ACTOR, isUpstream, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
 import { ScenarioError } from '../scenarios/load.js';
-import { Monitor } from '../projections/monitor.js';
+import { CHECKERS, Monitor } from '../projections/monitor.js';
 import type { Violation } from '../projections/violation.js';
 import { folioOrderOf, modeProblem, type Scenario, threadId } from '../scenarios/schema.js';
 import { GMEMSIM_VERSION } from '../version.js';
@@ -32,6 +32,8 @@ export interface RunOptions {
   readonly onViolation?: (v: readonly Violation[]) => void;
   /** Stop at the first violation (default true). */
   readonly stopOnViolation?: boolean;
+  /** Invariant ids whose checkers are left out (e.g. to see the deeper consequence of a variant). */
+  readonly ignore?: readonly string[];
   /** Run the invariant checkers (default true). */
   readonly check?: boolean;
   readonly maxSteps?: number;
@@ -108,7 +110,8 @@ export function runSchedule(opts: RunOptions): RunResult {
   const env = envOf(opts.scenario, variant);
   const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
   const world = new World({ strategy, factories: actorFactories(env), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
-  const monitor = opts.check === false ? null : new Monitor(header);
+  const ignore = opts.ignore ?? [];
+  const monitor = opts.check === false ? null : new Monitor(header, ignore.length === 0 ? CHECKERS : CHECKERS.filter((c) => !ignore.includes(c.id)));
   const stopOnViolation = opts.stopOnViolation !== false;
   let entries = 0;
   opts.sink?.header(header);

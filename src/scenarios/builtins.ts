@@ -4,6 +4,7 @@
  * interleavings and the invariant checkers judge every step.
  */
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
+import { UPSTREAM_SCENARIO_INPUTS } from './upstreamScenarios.js';
 
 const PAGE = 4096;
 
@@ -381,7 +382,7 @@ const INPUTS: readonly ScenarioInput[] = [
 ];
 
 /** Every built-in scenario, validated. */
-export const BUILTIN_SCENARIOS: readonly Scenario[] = INPUTS.map((s) => scenarioSchema.parse(s));
+export const BUILTIN_SCENARIOS: readonly Scenario[] = [...INPUTS, ...UPSTREAM_SCENARIO_INPUTS].map((s) => scenarioSchema.parse(s));
 
 /** The scenario `run` and `explore` use when none is named. */
 export const DEFAULT_SCENARIO = 'shared-traffic';

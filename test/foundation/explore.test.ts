@@ -6,13 +6,14 @@ import { explore } from '../../src/explore/explore.js';
 import { replayLog } from '../../src/replay/replay.js';
 import { checkLog } from '../../src/replay/check.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
+import { runSchedule } from '../../src/runtime/runner.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-explore-'));
 
 describe('explore (seed 42)', () => {
   const cases: [variant: string, scenario: string, invariant: string][] = [
     ['NOCHECK', 'pin-vs-convert', 'INV-2'],
-    ['B10', 'convert-vs-fault', 'INV-1'],
+    ['B10', 'convert-vs-fault', 'INV-4'],
     ['B11', 'vmsplice-munmap-convert', 'INV-2']
   ];
   for (const [variant, scenario, invariant] of cases) {
@@ -27,11 +28,15 @@ describe('explore (seed 42)', () => {
     });
   }
 
-  it('should find B10 (lock-free attribute read in the host fault) from every one of 20 master seeds', () => {
-    for (let seed = 0; seed < 20; seed++) {
-      const r = explore({ scenario: findScenario('convert-vs-fault')!, variant: 'B10', seed, schedules: 500, outDir, force: true });
-      expect(['INV-1', 'INV-2'], `seed ${seed}`).toContain(r.found?.violation.invariant);
+  it('should let B10 (lock-free attribute read in the host fault) map a private page: INV-1 or INV-2 with INV-4 ignored', () => {
+    const scenario = findScenario('convert-vs-fault')!;
+    const seen = new Set<string>();
+    for (let seed = 0; seed < 400; seed++) {
+      const r = runSchedule({ scenario, seed, variant: 'B10', ignore: ['INV-4'] });
+      for (const v of r.violations) seen.add(v.invariant);
     }
+    expect(seen).toContain('INV-1');
+    expect([...seen].every((id) => id === 'INV-1' || id === 'INV-2')).toBe(true);
   });
 
   it('should find nothing with the correct protocol', () => {

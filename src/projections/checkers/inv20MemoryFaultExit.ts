@@ -7,7 +7,7 @@
  */
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
-import { indexOfGfn } from '../kvmView.js';
+import { indexOfGfn, memslotAt } from '../kvmView.js';
 import type { Violation } from '../violation.js';
 
 const PAGE = 4096;
@@ -33,6 +33,7 @@ export const inv20: CheckerSpec = {
             lastAttr.delete(e.data['vcpu'] as string);
             return [];
           case 'AttrRead':
+          case 'VmAttrRead':
             lastAttr.set(e.data['by'] as string, e.data['private'] === true);
             return [];
           case 'SptInstalled':
@@ -52,11 +53,13 @@ export const inv20: CheckerSpec = {
             const at = installed.get(vcpu);
             if (at !== undefined) out.push(violation('INV-20', e, `${where}: the exiting fault installed an SPTE at step ${at}`, [at]));
             const attr = lastAttr.get(vcpu);
-            const slot = indexOfGfn(view.kvm, gpa / PAGE);
+            // Upstream logs: a memslot without guest_memfd makes a private access exit too (O10 f).
+            const anySlot = memslotAt(view.kvm, gpa / PAGE);
+            const slot = indexOfGfn(view.kvm, gpa / PAGE) ?? (anySlot !== null && anySlot.gmem !== '' ? anySlot : null);
             if (slot !== null && attr !== undefined && attr === priv) {
               out.push(violation('INV-20', e, `${where}: the access intent matches the attribute the fault read`));
             }
-            if (slot === null && !priv) out.push(violation('INV-20', e, `${where}: a shared access without a slot is MMIO, not a memory fault`));
+            if (slot === null && anySlot === null && !priv) out.push(violation('INV-20', e, `${where}: a shared access without a slot is MMIO, not a memory fault`));
             return out;
           }
           default:

@@ -1,0 +1,47 @@
+/**
+ * INV-8 Huge mappings only over uniform, contained ranges (spec §4, O11,
+ * F-992b): an SPTE above 4K covers gfns with one attribute, lies inside one
+ * memslot, and (private or guest_memfd-backed) maps a folio that contains the
+ * whole hugepage; and the mixed-attribute tracking reads `lpage_info` only for
+ * hugepages the memslot contains (`LpageInfoRead{contained: false}` is the
+ * out-of-bounds read of B5).
+ */
+import type { CheckerSpec } from '../checker.js';
+import { hex, violation } from '../checker.js';
+import { leafPages } from '../kvmView.js';
+import type { Violation } from '../violation.js';
+
+/** The INV-8 checker. */
+export const inv8: CheckerSpec = {
+  id: 'INV-8',
+  statement: 'huge SPTEs only over uniform attributes, inside one memslot, within the backing folio; lpage_info read only for contained hugepages',
+  modes: ['upstream-6.8', 'upstream-6.18'],
+  create: () => ({
+    id: 'INV-8',
+    check(view, e) {
+      if (e.kind !== 'fact') return [];
+      if (e.type === 'LpageInfoRead') {
+        if (e.data['contained'] === true) return [];
+        const base = e.data['base'] as number;
+        const level = e.data['level'] as number;
+        return [violation('INV-8', e, `lpage_info of the level-${level} hugepage at gfn ${hex(base)} read at step ${e.step} although memslot ${String(e.data['slot'])} does not contain it (out-of-bounds)`)];
+      }
+      if (e.type !== 'SptInstalled') return [];
+      const level = e.data['level'] as number;
+      if (level <= 1) return [];
+      const gfn = e.data['gfn'] as number;
+      const n = leafPages(level);
+      const priv = e.data['private'] === true;
+      const where = `level-${level} SPTE at gfn ${hex(gfn)} installed at step ${e.step}`;
+      const out: Violation[] = [];
+      const attrs = view.kvm.vmAttrs;
+      if (attrs !== null && !attrs.uniform(gfn, gfn + n, priv)) out.push(violation('INV-8', e, `${where} covers gfns whose attributes are not all ${priv ? 'private' : 'shared'}`));
+      const inOne = [...view.kvm.memslots.values()].some((m) => !m.deleted && gfn >= m.baseGfn && gfn + n <= m.baseGfn + m.npages);
+      if (!inOne) out.push(violation('INV-8', e, `${where} is not contained in one memslot`));
+      const f = view.folios.get(e.data['pfn'] as string);
+      const sub = e.data['subpage'] as number;
+      if (f !== undefined && (sub + n > 2 ** f.order || sub < 0)) out.push(violation('INV-8', e, `${where} is larger than its folio ${String(e.data['pfn'])} (order ${f.order})`));
+      return out;
+    }
+  })
+};
