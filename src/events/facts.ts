@@ -75,6 +75,19 @@ export const factSchemas = {
   FolioMerged: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id, from: z.array(z.string()), reason: id }),
   FolioRangeZeroed: z.object({ folio: id, start: nat, end: nat }),
   SplitRangeZeroed: z.object({ gmem: id, start: nat, end: nat }),
+  // --- RFC 1G-v1 faultability xarray (§1.1, O6 RFC 1G-v1, O8, INV-3, B13; model/faultability.ts)
+  FaultabilityRead: z.object({ gmem: id, index: nat, faultable: z.boolean(), by: id }),
+  /** A store of `[start, end)`; `run*`: the resulting faultability of every index the store touched (a clobbering range store touches more). `by` absent at creation. */
+  FaultabilityStored: z.object({
+    gmem: id,
+    start: nat,
+    end: nat,
+    faultable: z.boolean(),
+    by: id.optional(),
+    runStarts: z.array(nat),
+    runEnds: z.array(nat),
+    runFaultable: z.array(z.boolean())
+  }),
   // --- the VM: memslots, SRCU, VM attributes, lpage_info, file lifetimes (O1, O2, O5, O6, O8, O11; kvmVmMachine.ts)
   VmCreated: z.object({ vm: id, type: z.enum(['DEFAULT', 'SW_PROTECTED', 'SNP', 'TDX']), preFaultAllowed: z.boolean() }),
   VmRefs: z.object({ vm: id, users: int, why: id }),
@@ -100,7 +113,19 @@ export const factSchemas = {
   LpageInfoRead: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, contained: z.boolean() }),
   LpageMixedUpdated: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, mixed: z.boolean() }),
   ShmPageMapped: z.object({ page: nat, level: z.number().int().min(1).max(3), by: id }),
-  ShmPageZapped: z.object({ start: nat, end: nat })
+  ShmPageZapped: z.object({ start: nat, end: nat }),
+  // --- vCPU modes and roots, KVM_PRE_FAULT_MEMORY (O13, INV-17, INV-18), populate (O16), memory failure (O17)
+  VcpuModeChanged: z.object({ vcpu: id, mode: z.enum(['normal', 'smm', 'guest']), root: id }),
+  MmuRootLoaded: z.object({ vcpu: id, root: id, ok: z.boolean() }),
+  PrefaultStarted: z.object({ vcpu: id, gpa: nat, size: nat }),
+  PrefaultMapped: z.object({ vcpu: id, gpa: nat, bytes: nat, level: z.number().int().min(1).max(3), root: id }),
+  PrefaultReturned: z.object({ vcpu: id, rc: z.string(), remainingGpa: nat, remainingSize: nat, prevSize: nat }),
+  MemslotWaitValid: z.object({ vm: id, holder: id, gfn: nat, asId: nat }),
+  MemslotValidWoken: z.object({ vm: id, holder: id }),
+  VmMarkedDead: z.object({ vm: id, by: id }),
+  UserEventSignalled: z.object({ event: id, by: id }),
+  GmemPopulated: z.object({ gmem: id, gfn: nat, index: nat, folio: id, value: int, by: id }),
+  FolioHwPoisoned: z.object({ folio: id, gmem: id, index: nat })
 } as const;
 
 /** A fact type the model knows. */

@@ -52,6 +52,7 @@ import type { Value } from '../events/logEntry.js';
 import type { ModelEnv } from '../model/env.js';
 import { hugeCeil, hugeFloor, hugePages, reserveSubpool, type Subpool, subpoolGive, subpoolTake, usesHugetlb } from '../model/hugetlb.js';
 import { RangeMap } from '../model/rangeMap.js';
+import { type Faultability, faultableRuns, initialFaultability, isFaultable, storeFaultable } from '../model/faultability.js';
 import { FREE_LOCK, type RwLock } from '../model/rwLock.js';
 import type { ActorPort } from '../runtime/world.js';
 import { handleLockMessage } from './lockOwner.js';
@@ -121,6 +122,8 @@ export interface GmemContext {
   readonly fileRefs: number;
   /** File lifetime: `dying` between the last fput and `kvm_gmem_release`. */
   readonly file: 'open' | 'dying' | 'released';
+  /** RFC 1G-v1 faultability xarray (`kvm_gmem_inode_private.faultability`); null in the other modes. */
+  readonly faultability: Faultability | null;
 }
 
 /** Input of the inode machine. */
@@ -197,7 +200,10 @@ function hugeFilemapGet(ctx: GmemContext, m: Delivered, index: number): Patch {
   const order = ctx.env.folioOrder;
   ctx.port.record('HugePageAllocated', { ...poolData(ctx, pool), page, folio });
   Object.assign(patch, { subpool: pool, nextPage: ctx.nextPage + 1, nextFolio: ctx.nextFolio + 1 });
-  if (ctx.attrs.find(hb, hb + nr, false) >= 0) {
+  // B12: the huge folio is never split; core-mm tracks its pins per folio, not per subpage.
+  // rfc-1g-v1: "shared" = faultable (v1 splits before any host mapping).
+  const anyShared = ctx.faultability !== null ? faultableRuns(ctx.faultability, hb, hb + nr).faultable.includes(true) : ctx.attrs.find(hb, hb + nr, false) >= 0;
+  if (anyShared && ctx.env.variant !== 'B12') {
     // kvm_gmem_try_split_folio_in_filemap right after allocation: the new folio holds only the
     // page cache's references, so the split happens in the same step (no actor for the huge folio).
     ctx.port.record('FolioAllocated', { folio, gmem: id, base: hb, order, hugePage: page });
@@ -334,6 +340,48 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
   }
 }
 
+/**
+ * Requests on the RFC 1G-v1 faultability xarray (spec §1.1, O6 RFC 1G-v1
+ * addition, O8): `gmem.faultable.read{index}` -> `gmem.faultable{faultable,
+ * private}` (fact `FaultabilityRead`; `private` = not faultable, for the host
+ * fault), `gmem.faultable.store{start, end, faultable, how}` -> `ack` (fact
+ * `FaultabilityStored` with the resulting runs of every index the store
+ * touched, which a clobbering range store makes wider than the request),
+ * `gmem.faultable.runs{start, end}`. Null if `m` is not one of them.
+ */
+function onFaultabilityRequest(ctx: GmemContext, m: Delivered): Patch | null {
+  if (!m.type.startsWith('gmem.faultable.')) return null;
+  const x = ctx.faultability;
+  const id = ctx.port.id;
+  if (x === null) throw new Error(`${id}: ${m.type} outside mode rfc-1g-v1`);
+  const start = m['start'] as number;
+  const end = m['end'] as number;
+  switch (m.type) {
+    case 'gmem.faultable.read': {
+      const index = m['index'] as number;
+      const faultable = isFaultable(x, index);
+      ctx.port.record('FaultabilityRead', { gmem: id, index, faultable, by: m.from });
+      reply(ctx, m, 'gmem.faultable', { index, faultable, private: !faultable });
+      return {};
+    }
+    case 'gmem.faultable.store': {
+      const faultable = m['faultable'] as boolean;
+      const r = storeFaultable(x, start, end, faultable, m['how'] === 'range' ? 'range' : 'index');
+      const runs = faultableRuns(r.next, r.start, r.end);
+      ctx.port.record('FaultabilityStored', { gmem: id, start, end, faultable, by: m.from, runStarts: runs.starts, runEnds: runs.ends, runFaultable: runs.faultable });
+      reply(ctx, m, 'ack', {});
+      return { faultability: r.next };
+    }
+    case 'gmem.faultable.runs': {
+      const runs = faultableRuns(x, start, end);
+      reply(ctx, m, 'gmem.faultable.runs', { starts: runs.starts, ends: runs.ends, faultable: runs.faultable });
+      return {};
+    }
+    default:
+      throw new Error(`${id}: unexpected message ${m.type} from ${m.from}`);
+  }
+}
+
 function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
   const id = ctx.port.id;
   if (ctx.failed !== null && m.type !== 'lock.acquire' && m.type !== 'lock.release') {
@@ -343,6 +391,8 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
   }
   const huge = onHugeRequest(ctx, m);
   if (huge !== null) return huge;
+  const fault = onFaultabilityRequest(ctx, m);
+  if (fault !== null) return fault;
   const index = m['index'] as number;
   const start = m['start'] as number;
   const end = m['end'] as number;
@@ -385,9 +435,11 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
       ctx.port.spawn('folio', folio, { gmem: id, base, order, ...(lruBatch ? { init: { lruBatch } } : {}) });
       if (lruBatch) ctx.port.send('lru', { type: 'lru.add', folio });
       reply(ctx, m, 'gmem.folio', { folio, base, order });
+      // fd-2022: a page is private exactly when it is allocated in the backing store.
+      if (ctx.env.mode === 'fd-2022') ctx.port.record('AttrStored', { gmem: id, start: base, end: base + 2 ** order, private: true, by: m.from });
       const cache = new Map(ctx.cache);
       cache.set(base, { folio, base, order });
-      return { cache, nextFolio: ctx.nextFolio + 1 };
+      return { cache, nextFolio: ctx.nextFolio + 1, ...(ctx.env.mode === 'fd-2022' ? { attrs: ctx.attrs.store(base, base + 2 ** order, true) } : {}) };
     }
     case 'gmem.lru.drain':
       // lru_add_drain_all() for this file's folios: forwarded on the inode's channel to
@@ -405,9 +457,17 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
     case 'gmem.filemap.remove': {
       const folio = m['folio'] as string;
       const cache = new Map(ctx.cache);
-      for (const [base, e] of cache) if (e.folio === folio) cache.delete(base);
+      let attrs = ctx.attrs;
+      for (const [base, e] of cache) {
+        if (e.folio !== folio) continue;
+        cache.delete(base);
+        if (ctx.env.mode !== 'fd-2022') continue;
+        // fd-2022: removed from the backing store = no longer private.
+        ctx.port.record('AttrStored', { gmem: id, start: base, end: base + 2 ** e.order, private: false, by: m.from });
+        attrs = attrs.store(base, base + 2 ** e.order, false);
+      }
       reply(ctx, m, 'ack', {});
-      return { cache };
+      return { cache, attrs };
     }
     case 'gmem.bindings': {
       const gfnStarts: number[] = [];
@@ -496,7 +556,11 @@ export const gmemInodeMachine = setup({
       const flags = [env.gmemMmap === true ? 'MMAP' : '', env.initShared ? 'INIT_SHARED' : ''].filter((f) => f !== '').join('|');
       port.record('GmemCreated', { gmem: port.id, pages: env.pages, flags, folioOrder: env.folioOrder });
       for (const b of context.bindings) port.record('GmemBound', { gmem: port.id, slot: b.slot, pgoff: b.pgoff, npages: b.npages, baseGfn: b.baseGfn, uid: b.uid });
-      port.record('AttrStored', { gmem: port.id, start: 0, end: env.pages, private: !env.initShared });
+      if (context.faultability !== null) {
+        // rfc-1g-v1: the VM attribute array is the attribute truth; guest_memfd has only the faultability xarray.
+        const f = isFaultable(context.faultability, 0);
+        port.record('FaultabilityStored', { gmem: port.id, start: 0, end: env.pages, faultable: f, runStarts: [0], runEnds: [env.pages], runFaultable: [f] });
+      } else port.record('AttrStored', { gmem: port.id, start: 0, end: env.pages, private: env.mode === 'fd-2022' ? false : !env.initShared });
       if (context.subpool !== null) {
         port.record('SubpoolReserved', { gmem: port.id, order: env.folioOrder, reserved: context.subpool.reserved, globalFree: context.globalFree });
       }
@@ -517,7 +581,7 @@ export const gmemInodeMachine = setup({
     return {
       port: input.port,
       env,
-      attrs: RangeMap.filled(env.pages, !env.initShared),
+      attrs: RangeMap.filled(env.pages, env.mode === 'fd-2022' ? false : !env.initShared),
       invalidate: FREE_LOCK,
       cache: new Map(),
       nextFolio: 1,
@@ -528,7 +592,9 @@ export const gmemInodeMachine = setup({
       failed: r !== null && !r.ok ? r.rc : null,
       bindings: initialBindings(env, input.port.id),
       fileRefs: 1,
-      file: 'open'
+      file: 'open',
+      faultability:
+        env.mode === 'rfc-1g-v1' ? initialFaultability(env.pages, env.initShared, env.variant === 'B13-INV' ? 'present-unfaultable' : 'present-faultable') : null
     };
   },
   entry: 'announce',

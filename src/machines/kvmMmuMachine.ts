@@ -14,7 +14,8 @@
  * vCPU fault path (O10) requests: `mmu.seq` (snapshot of `mmu_invalidate_seq`),
  * `mmu.staleCheck` (`mmu_invalidate_retry_gfn_unsafe` or, with `locked`,
  * `mmu_invalidate_retry_gfn`; a `StaleCheck` fact), `mmu.install` (the TDP MMU map
- * of one leaf, `SptInstalled`) and `mmu.access` (a guest access through a present
+ * of one leaf, `SptInstalled`), `mmu.root.load{root, fail}` (`kvm_mmu_reload`: the
+ * root of the vCPU's current mode, `MmuRootLoaded`; see {@link modeRoot}) and `mmu.access` (a guest access through a present
  * SPTE, forwarded to the folio; reply `mmu.notPresent` is the EPT violation).
  * SPTEs hold no folio reference (§1.3.1). A zap that removes an SPTE whose
  * folio still has a guest access in flight acknowledges only after that access
@@ -59,6 +60,8 @@ export interface MmuContext {
   readonly inflight: ReadonlyMap<string, readonly string[]>;
   /** Zap acknowledgements waiting for the accesses in flight to those folios (TLB flush). */
   readonly deferredAcks: readonly { readonly to: string; readonly zapped: number; readonly folios: readonly string[] }[];
+  /** `mmu.waitIdle` requesters: answered `mmu.idle` when no invalidation is in progress. */
+  readonly idleWaiters: readonly string[];
 }
 
 /** Root of shared (direct) SPTEs. */
@@ -69,6 +72,21 @@ export const ROOT_PRIVATE = 'mirror';
 /** The root a private or shared access uses. */
 export function rootFor(isPrivate: boolean): string {
   return isPrivate ? ROOT_PRIVATE : ROOT_SHARED;
+}
+
+/** vCPU modes (spec §1.9): normal, SMM, or guest mode (L2 with nested TDP). */
+export type VcpuMode = 'normal' | 'smm' | 'guest';
+
+/**
+ * The TDP root a vCPU in `mode` uses for a private or shared access (spec §1.8,
+ * S-SEED2): one root per {!SMM, SMM} x guest_mode minus SMM+guest_mode, at one
+ * paging depth (4-level; the 5-level roots behave the same and are not modelled).
+ * Normal mode keeps the historic names `direct` / `mirror`; SMM appends `-smm`,
+ * guest mode `-l2` (the nested-TDP root, a shadow MMU: not the direct TDP MMU).
+ */
+export function modeRoot(mode: VcpuMode, isPrivate: boolean): string {
+  const base = rootFor(isPrivate);
+  return mode === 'normal' ? base : mode === 'smm' ? `${base}-smm` : `${base}-l2`;
 }
 
 /** Input of the MMU. */
@@ -117,6 +135,15 @@ function onFaultPath(ctx: MmuContext, m: Delivered): Patch | null {
     case 'mmu.seq':
       ctx.port.send(to, { type: 'mmu.seq', seq: ctx.seq });
       return {};
+    case 'mmu.root.load': {
+      // kvm_mmu_reload -> kvm_mmu_load -> kvm_tdp_mmu_alloc_root (find or allocate the root of the vCPU's mode);
+      // `fail` is the fault injection of the allocation (failslab / fail-nth of the vCPU thread, B9's trigger).
+      const root = m['root'] as string;
+      const ok = m['fail'] !== true;
+      ctx.port.record('MmuRootLoaded', { vcpu: m.from, root, ok });
+      ctx.port.send(to, { type: 'mmu.root', ok, root });
+      return {};
+    }
     case 'mmu.staleCheck': {
       const gfn = m['gfn'] as number;
       const seq = m['seq'] as number;
@@ -244,8 +271,17 @@ function onRequest(ctx: MmuContext, m: Delivered): Patch {
       ctx.port.record('InvalidateEnd', { seq, inProgress });
       if (inProgress < 0) throw new Error('KVM_BUG_ON: mmu_invalidate_in_progress < 0');
       ack();
-      return { seq, inProgress };
+      if (inProgress > 0 || ctx.idleWaiters.length === 0) return { seq, inProgress };
+      for (const w of ctx.idleWaiters) ctx.port.send(w, { type: 'mmu.idle' });
+      return { seq, inProgress, idleWaiters: [] };
     }
+    case 'mmu.waitIdle':
+      // A vCPU that got RET_PF_RETRY re-enters and refaults until the invalidation is over (upstream fault path).
+      if (ctx.inProgress === 0) {
+        ctx.port.send(to, { type: 'mmu.idle' });
+        return {};
+      }
+      return { idleWaiters: [...ctx.idleWaiters, to] };
     default:
       throw new Error(`${ctx.port.id}: unexpected message ${m.type} from ${m.from}`);
   }
@@ -276,7 +312,8 @@ export const kvmMmuMachine = setup({
     rangeEnd: null,
     sptes: new Map(),
     inflight: new Map(),
-    deferredAcks: []
+    deferredAcks: [],
+    idleWaiters: []
   }),
   on: { '*': { actions: 'serve' } },
   type: 'parallel',

@@ -27,6 +27,8 @@
  * - `kvm.memslot.reserveUid{id, asId}` -> `kvm.memslot.uid{slot}`, `kvm.memslot.create{slot?, ...}` -> `kvm.memslot.created{slot}`, `kvm.memslot.invalidate{slot}`,
  *   `kvm.memslot.remove{slot}`, `kvm.memslot.free{slot}`, `kvm.memslot.clearGmem{slot}` -> `ack`;
  *   `kvm.memslot.waitValid{gfn, asId}` -> `kvm.memslot.valid` once no INVALID slot covers the gfn;
+ *   (blocking waits record `MemslotWaitValid` / `MemslotValidWoken`);
+ * - `kvm.vm.state` -> `kvm.vm.state{type, preFaultAllowed, dead}`, `kvm.vm.markDead` -> `ack` (`VmMarkedDead`);
  * - `kvm.mn.start` / `kvm.mn.end` -> `ack`, `kvm.mn.wait` -> `ack` once `mn_active_invalidate_count == 0`;
  * - `kvm.attr.read{gfn}` -> `kvm.attr{private}`, `kvm.attr.uniform{start, end, private}` -> `kvm.attr.uniform{uniform}`,
  *   `kvm.attr.reserve{start, end}` / `kvm.attr.store{start, end, private}` -> `ack`;
@@ -402,8 +404,18 @@ function onRequest(ctx: VmContext, m: Delivered): Patch {
         reply('kvm.memslot.valid');
         return {};
       }
+      ctx.port.record('MemslotWaitValid', { vm: id, holder: to, gfn: w.gfn, asId: w.asId });
       return { validWaiters: [...ctx.validWaiters, w] };
     }
+    case 'kvm.vm.state':
+      // kvm->arch.pre_fault_allowed, kvm->vm_dead (KVM_REQ_VM_DEAD), the VM type.
+      reply('kvm.vm.state', { type: ctx.type, preFaultAllowed: ctx.preFaultAllowed, dead: ctx.dead });
+      return {};
+    case 'kvm.vm.markDead':
+      // kvm_vm_dead() / KVM_BUG_ON: every vCPU sees KVM_REQ_VM_DEAD.
+      ctx.port.record('VmMarkedDead', { vm: id, by: m.from });
+      reply('ack');
+      return { dead: true };
     case 'kvm.mn.start': {
       const mnActive = ctx.mnActive + 1;
       ctx.port.record('MmuNotifierStart', { vm: id, count: mnActive });
@@ -504,7 +516,10 @@ function wakeValid(ctx: VmContext, slots: ReadonlyMap<string, Memslot>): GfnWait
   const still: GfnWaiter[] = [];
   for (const w of ctx.validWaiters) {
     if (slotAt(slots, w.gfn, w.asId)?.invalid === true) still.push(w);
-    else ctx.port.send(w.to, { type: 'kvm.memslot.valid' });
+    else {
+      ctx.port.record('MemslotValidWoken', { vm: ctx.port.id, holder: w.to });
+      ctx.port.send(w.to, { type: 'kvm.memslot.valid' });
+    }
   }
   return still;
 }

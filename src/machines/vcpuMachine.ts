@@ -24,15 +24,27 @@
  * The VMM side of the vCPU thread (hypercall handling) runs on this actor, as in
  * the kernel the exit returns to the same userspace thread.
  */
-import type { GuestOp } from '../model/guestOps.js';
+import type { VcpuOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { guestAccess, mapGpaRange } from '../procedures/guest.js';
 import type { Proc } from '../procedures/proc.js';
+import { injectRootAllocFailure, preFault, preFaultTest, setVcpuMode, signalVcpu } from '../procedures/prefault.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
 
 /** The kernel path that runs guest op `op`. */
-export function runGuestOp(op: GuestOp, ctx: ProcContext): Proc<OpResult> {
+export function runGuestOp(op: VcpuOp, ctx: ProcContext): Proc<OpResult> {
   switch (op.op) {
+    // vCPU ioctls issued by the VMM on this thread (O13; procedures/prefault.ts).
+    case 'preFault':
+      return preFault(op, ctx);
+    case 'preFaultTest':
+      return preFaultTest(op, ctx);
+    case 'setVcpuMode':
+      return setVcpuMode(op, ctx);
+    case 'injectRootAllocFailure':
+      return injectRootAllocFailure(op.count, ctx);
+    case 'signalVcpu':
+      return signalVcpu(ctx);
     case 'guestAccess':
       return guestAccess(op, ctx);
     case 'mapGpaRange':
@@ -41,4 +53,4 @@ export function runGuestOp(op: GuestOp, ctx: ProcContext): Proc<OpResult> {
 }
 
 /** The vCPU machine. */
-export const vcpuMachine = createProgramMachine<GuestOp>('vcpu');
+export const vcpuMachine = createProgramMachine<VcpuOp>('vcpu');

@@ -53,8 +53,56 @@ export const mapGpaRangeOpSchema = z
   .strict()
   .refine((o) => o.to !== undefined || o.punchHole, { message: 'mapGpaRange needs `to` or `punchHole`' });
 
+/**
+ * `KVM_PRE_FAULT_MEMORY` (O13), a vCPU ioctl the VMM issues on the vCPU thread:
+ * one call on `[gpa, gpa+size)` (bytes, guest physical). `expect`: acceptable
+ * rcs (`"0"` or `"-E..."`); `expectLeft`: `range.size` the call must leave.
+ */
+export const preFaultOpSchema = z
+  .object({ op: z.literal('preFault'), gpa: nat, size: nat, flags: nat.default(0), expect: rcs.optional(), expectLeft: nat.optional() })
+  .strict();
+
+/**
+ * The selftest helper `pre_fault_memory()` of spec §6.3 on the vCPU thread:
+ * signals `<sync>:go` (the slot worker deletes the slot), then loops
+ * KVM_PRE_FAULT_MEMORY on `[gpa, gpa+size)` asserting `(range.size < prev) XOR
+ * (ret < 0)` (rc `ASSERT` otherwise), retrying `-EINTR`; after the first call it
+ * signals `<sync>:recreate` and waits for `<sync>:joined` (pthread_join), retrying
+ * while bytes are left; stops when `range.size == 0` or on an error. Returns the
+ * last rc with `value` = `range.size` left. Without `sync` no worker is involved.
+ */
+export const preFaultTestOpSchema = z
+  .object({
+    op: z.literal('preFaultTest'),
+    gpa: nat,
+    size: nat,
+    sync: z.string().min(1).optional(),
+    expect: rcs.optional(),
+    expectLeft: nat.optional()
+  })
+  .strict();
+
+/** Puts the vCPU in `mode` (SMI / RSM, nested VM-entry / VM-exit): `kvm_mmu_reset_context`, the root is reloaded lazily. */
+export const setVcpuModeOpSchema = z
+  .object({ op: z.literal('setVcpuMode'), mode: z.enum(['normal', 'smm', 'guest']), expect: rcs.optional() })
+  .strict();
+
+/** Fault injection on the vCPU thread (fail-nth): the next `count` root allocations of `kvm_mmu_reload` fail with -ENOMEM (B9's trigger). */
+export const injectRootAllocFailureOpSchema = z
+  .object({ op: z.literal('injectRootAllocFailure'), count: z.number().int().positive().default(1), expect: rcs.optional() })
+  .strict();
+
+/** A signal becomes pending for the vCPU thread: the next pre-fault returns -EINTR (the handler runs on the way out). */
+export const signalVcpuOpSchema = z.object({ op: z.literal('signalVcpu'), expect: rcs.optional() }).strict();
+
 /** Any guest op. */
 export const guestOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema]);
+
+/** vCPU ioctls the VMM issues on the vCPU thread (pre-fault, mode changes, fault injection, signals; O13). */
+export const vcpuIoctlOpSchema = z.union([preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
+
+/** Any op of a vCPU thread's program: a guest op or a vCPU ioctl. */
+export const vcpuOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema, preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
 
 /** A guest op, after defaults are applied. */
 export type GuestOp = z.infer<typeof guestOpSchema>;
@@ -64,6 +112,16 @@ export type GuestOpInput = z.input<typeof guestOpSchema>;
 export type GuestAccessOp = z.infer<typeof guestAccessOpSchema>;
 /** The conversion hypercall op. */
 export type MapGpaRangeOp = z.infer<typeof mapGpaRangeOpSchema>;
+/** A vCPU ioctl op. */
+export type VcpuIoctlOp = z.infer<typeof vcpuIoctlOpSchema>;
+/** Any op of a vCPU thread, after defaults are applied. */
+export type VcpuOp = z.infer<typeof vcpuOpSchema>;
+/** The KVM_PRE_FAULT_MEMORY op. */
+export type PreFaultOp = z.infer<typeof preFaultOpSchema>;
+/** The §6.3 pre-fault loop op. */
+export type PreFaultTestOp = z.infer<typeof preFaultTestOpSchema>;
+/** The vCPU mode op. */
+export type SetVcpuModeOp = z.infer<typeof setVcpuModeOpSchema>;
 
 /** Id of vCPU `i`. */
 export function vcpuId(i: number): string {

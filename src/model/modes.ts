@@ -10,7 +10,7 @@ export const MODES = ['rfc-inplace-v8', 'rfc-1g-v2', 'rfc-1g-v1', 'upstream-6.8'
 export type Mode = (typeof MODES)[number];
 
 /** Modes the model implements today. The others are rejected with a clear error (exit 2). */
-export const IMPLEMENTED_MODES: readonly Mode[] = ['rfc-inplace-v8', 'rfc-1g-v2', 'upstream-6.8', 'upstream-6.18'];
+export const IMPLEMENTED_MODES: readonly Mode[] = ['rfc-inplace-v8', 'rfc-1g-v2', 'upstream-6.8', 'upstream-6.18', 'rfc-1g-v1', 'fd-2022'];
 
 /** What each mode means (spec §7.1), for `gmemsim modes` and docs. */
 export const MODE_SUMMARY: Readonly<Record<Mode, string>> = {

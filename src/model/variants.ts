@@ -21,6 +21,14 @@ export interface VariantInfo {
 /** Every variant the model implements. */
 export const VARIANTS: readonly VariantInfo[] = [
   {
+    id: 'B12',
+    name: 'per-folio (not per-subpage) pin tracking on a huge folio',
+    change: 'huge folios are never split: a 2M/1G folio with mixed shared/private subpages is host-mapped and GUP-pinned as one large folio, whose pins core-mm cannot attribute to subpages',
+    modes: ['rfc-1g-v2'],
+    breaks: 'INV-12',
+    scenario: 'hugepage-subpage-pin-convert'
+  },
+  {
     id: 'B18',
     name: 'transient references make conversion fail spuriously',
     change: 'the safety check does not drain the per-CPU LRU-add batches, so a recently added folio keeps a transient reference and every retry gets -EAGAIN',

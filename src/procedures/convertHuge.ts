@@ -20,7 +20,7 @@
  *
  * SHAREABILITY_GUEST is the `private: true` value of the inode's attribute map.
  */
-import { ACTOR, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import { hugePages } from '../model/hugetlb.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { ProcContext } from '../machines/programMachine.js';
@@ -80,7 +80,8 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
   const split: number[] = [];
   for (const r of rounded) {
     for (const hp of yield* hugepagesIn(r.start, r.end)) {
-      if (!toPrivate && hp.kind === 'huge') {
+      // B12 keeps the huge folio whole and exposes it to core-mm with mixed subpages.
+      if (!toPrivate && hp.kind === 'huge' && !hasVariant(ctx.env, 'B12')) {
         if (yield* splitHugepage(hp.folio, hp.base, 'convert')) {
           split.push(hp.base);
           continue;

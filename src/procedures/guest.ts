@@ -51,7 +51,8 @@ export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult
     const r = yield* call(ACTOR.mmu, { type: 'mmu.access', root, gfn, write: op.write, value: op.value ?? 0 });
     if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
     const fault = yield* kvmPageFault(ctx, { index: op.index, gfn, private: op.private, write: op.write });
-    if (fault.kind === 'memoryFault') return { rc: '-EFAULT' };
+    // fd-2022 names the exit KVM_EXIT_MEMORY_ERROR (seed fd-based-private-memory-v4).
+    if (fault.kind === 'memoryFault') return { rc: ctx.env.mode === 'fd-2022' ? 'KVM_EXIT_MEMORY_ERROR' : '-EFAULT' };
     if (fault.kind === 'retryLimit') return { rc: 'RETRY_LIMIT' };
     if (fault.kind === 'mmio') return { rc: 'KVM_EXIT_MMIO' };
   }

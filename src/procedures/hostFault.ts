@@ -5,6 +5,11 @@
  * lock the folio (allocating), zero it if not uptodate; then core-mm installs a
  * 4K PTE and unlocks the folio (`finish_fault`).
  *
+ * Mode rfc-1g-v1 (`kvm_gmem_fault`, S-1G-v1): the same path with the
+ * faultability xarray instead of the attribute (`FaultabilityRead`), under
+ * `filemap_invalidate_lock_shared` as patch 39 adds it; a huge folio is never
+ * mapped (v1 splits faultable hugepages first).
+ *
  * Scheduling points (spec §7.2): the attribute read (`AttrRead`), the folio
  * reference (`HostFaultGotFolio`) and the PTE install (`HostPteInstalled`) are
  * separate deliveries. Variant B10 drops the invalidate lock, opening the window
@@ -28,15 +33,17 @@ export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
   const locked = !hasVariant(env, 'B10') && !isUpstream(env);
   const upstream = isUpstream(env);
   if (locked) yield* lock(ACTOR.gmem, 'invalidate', 'R');
-  const attr = upstream ? null : yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index });
+  // rfc-1g-v1 (kvm_gmem_fault, S-1G-v1 + patch 39's lock): the check is kvm_gmem_is_faultable; its reply's `private` is !faultable.
+  const check = env.mode === 'rfc-1g-v1' ? 'gmem.faultable.read' : 'gmem.attr.read';
+  const attr = upstream ? null : yield* call(ACTOR.gmem, { type: check, index });
   if (attr !== null && bool(attr, 'private')) {
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return 'SIGBUS';
   }
   const f = yield* getFolio(index, { create: true, lock: true, why: 'fault' });
   if (f === null) throw new Error('filemap_get_folio with FGP_CREAT returned nothing');
-  if (f.order > 0) {
-    // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped.
+  if (f.order > 0 && !hasVariant(env, 'B12')) {
+    // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped (B12 maps them).
     yield* call(f.folio, { type: 'folio.unlock' });
     yield* call(f.folio, { type: 'folio.put', why: 'fault' });
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');

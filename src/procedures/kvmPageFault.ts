@@ -35,6 +35,8 @@ import type { ProcContext } from '../machines/programMachine.js';
 import { rootFor } from '../machines/kvmMmuMachine.js';
 import { ACTOR, hasVariant, isUpstream, type ModelEnv, PAGE_SIZE } from '../model/env.js';
 import { getFolio } from './filemap.js';
+import { fd2022PageFault } from './fd2022.js';
+import { getGmemFolio } from './gmemFolio.js';
 import { bool, call, lock, num, type Proc, str, unlock } from './proc.js';
 
 /** Fault rounds (RET_PF_RETRY) before the model gives up; each retry needs a new invalidation. */
@@ -66,18 +68,26 @@ export interface FaultRequest {
   readonly gfn: number;
   readonly private: boolean;
   readonly write: boolean;
+  /** Address space of the memslot lookup (1 = SMM); default 0. */
+  readonly asId?: number;
+  /** TDP root to install into (the vCPU mode's root, O13); default {@link rootFor}. */
+  readonly root?: string;
+  /** `fault->prefetch` (KVM_PRE_FAULT_MEMORY): an INVALID slot is `-EAGAIN`, not RET_PF_RETRY (F-3ccb; B8 undoes it). */
+  readonly prefetch?: boolean;
 }
 
 /** How a fault ended. */
 export type FaultOutcome =
   /** An SPTE covers the gfn now (installed by this fault or found present by `mmu.install`). */
-  | { readonly kind: 'mapped'; readonly level: number }
+  | { readonly kind: 'mapped'; readonly level: number; readonly goal?: number }
   /** `KVM_EXIT_MEMORY_FAULT`: KVM_RUN returns -1/EFAULT (the fact is recorded). */
   | { readonly kind: 'memoryFault' }
   /** {@link FAULT_RETRIES_MAX} rounds retried. */
   | { readonly kind: 'retryLimit' }
   /** Shared access without a memslot: `kvm_handle_noslot_fault` (MMIO emulation, upstream modes). */
-  | { readonly kind: 'mmio' };
+  | { readonly kind: 'mmio' }
+  /** Prefetch fault on a `KVM_MEMSLOT_INVALID` slot: `-EAGAIN` (F-3ccb). */
+  | { readonly kind: 'again' };
 
 /** The pfn `kvm_gmem_get_pfn` returned, with its reference. */
 interface GmemPfn {
@@ -147,6 +157,7 @@ function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
 /** Runs the KVM page fault for `req` until an SPTE maps it, a memory-fault exit, or the retry bound. */
 export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
   if (isUpstream(ctx.env)) return yield* upstreamPageFault(ctx, req);
+  if (ctx.env.mode === 'fd-2022') return yield* fd2022PageFault(ctx, req);
   const { gfn } = req;
   const root = rootFor(req.private);
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
@@ -204,8 +215,8 @@ interface UpstreamPfn {
   readonly gmem: boolean;
 }
 
-/** One attempt's verdict: an outcome, or retry. */
-type Attempt = FaultOutcome | { readonly kind: 'retry' };
+/** One attempt's verdict: an outcome, or retry (`invalidSlot`: RET_PF_RETRY because the slot is being deleted). */
+export type Attempt = FaultOutcome | { readonly kind: 'retry'; readonly invalidSlot?: boolean };
 
 /**
  * Upstream form of the fault (modes upstream-6.8 / upstream-6.18, O10): under
@@ -225,26 +236,27 @@ function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutc
     const r = yield* upstreamAttempt(ctx, req, attempt);
     yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
     if (r.kind !== 'retry') return r;
-    if (r.kind === 'retry') {
-      // RET_PF_RETRY on an INVALID slot: re-enter once the memslot update finished.
-      yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
-    }
+    // RET_PF_RETRY: the vCPU re-enters and refaults until the memslot update (INVALID slot) and the invalidation
+    // in progress are over; modelled as waits, so a fair schedule is not needed for progress.
+    yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
+    yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
 }
 
-function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
+/** One round of the upstream fault (`kvm_mmu_do_page_fault`), run under the caller's SRCU read section. */
+export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
   const { gfn } = req;
   const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
   ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
   const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
   if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
-  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn });
+  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
   if (!bool(slot, 'found')) {
     if (!req.private) return { kind: 'mmio' };
     return recordMemoryFaultExit(ctx, gfn, true);
   }
-  if (bool(slot, 'invalid')) return { kind: 'retry' };
+  if (bool(slot, 'invalid')) return req.prefetch === true && !hasVariant(ctx.env, 'B8') ? { kind: 'again' } : { kind: 'retry', invalidSlot: true };
   if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
   const pfn = yield* upstreamFaultinPfn(ctx, req, slot);
   if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
@@ -267,7 +279,7 @@ function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number):
   const first = gfn - (gfn % pages);
   const inst = yield* call(ACTOR.mmu, {
     type: 'mmu.install',
-    root: rootFor(req.private),
+    root: req.root ?? rootFor(req.private),
     gfn,
     level,
     private: req.private,
@@ -276,7 +288,7 @@ function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number):
   });
   yield* unlock(ACTOR.mmu, 'mmu', 'R');
   yield* releaseUpstreamPfn(ctx, pfn);
-  return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };
+  return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0, goal: level };
 }
 
 /** (f) of the upstream fault: the gmem pfn (private or GMEM_ONLY) or the userspace page; null = memory-fault exit. */
@@ -290,9 +302,8 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     // kvm_gmem_get_pfn -> kvm_gmem_get_file: get_file_active fails once release started.
     if (!bool(yield* call(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
     const index = (slot['pgoff'] as number) + (gfn - baseGfn);
-    if (gmem !== ACTOR.gmem) throw new Error(`faults on a memslot bound to ${gmem} are not modelled (only ${ACTOR.gmem})`);
-    const f = yield* getFolio(index, { create: true, lock: true, why: 'kvm-pfn' });
-    if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
+    const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'kvm-pfn' });
+    if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
     if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
     yield* call(f.folio, { type: 'folio.unlock' });
     const subpage = index - f.base;

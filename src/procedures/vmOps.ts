@@ -8,7 +8,9 @@
  *   address space `range_add` + zap with the attr_filter), store, post-set
  *   (`mmu_lock(W)`, end, lpage mixed update per slot), unlock. Each is a separate
  *   delivery. Variants: B2 (pre-set skips `range_add`), B3 (slots without
- *   guest_memfd are not zapped).
+ *   guest_memfd are not zapped). Mode rfc-1g-v1 adds the guest_memfd
+ *   faultability steps (gmemFaultability.ts): to private before `xa_reserve`
+ *   (may fail `-EINVAL`), to shared after the store.
  * - `KVM_SET_USER_MEMORY_REGION2` create (O2: flag checks, `kvm_gmem_bind`) and
  *   delete (`KVM_MEMSLOT_INVALID`, wait for mmu-notifiers, `synchronize_srcu`,
  *   flush, remove, `synchronize_srcu`, `kvm_gmem_unbind`, free). Variant B7:
@@ -23,6 +25,7 @@ import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
 import { guestAccess, mapGpaRange } from './guest.js';
+import { v1SetShared, v1ShouldSetPrivate } from './gmemFaultability.js';
 
 /** `KVM_MEMORY_ATTRIBUTE_PRIVATE`. */
 export const KVM_MEMORY_ATTRIBUTE_PRIVATE = 1 << 3;
@@ -55,6 +58,14 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '0' };
   }
+  if (ctx.env.mode === 'rfc-1g-v1' && toPrivate) {
+    // RFC 1G-v1: kvm_gmem_should_set_attributes() before the change (gmemFaultability.ts).
+    const rc = yield* v1ShouldSetPrivate(ctx, start, end);
+    if (rc !== null) {
+      yield* unlock(ACTOR.kvm, 'slots', 'W');
+      return { rc };
+    }
+  }
   yield* call(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end });
   const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
   const slots = strs(ov, 'slots');
@@ -76,6 +87,8 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
   yield* call(ACTOR.kvm, { type: 'kvm.attr.store', start, end, private: toPrivate });
+  // RFC 1G-v1: faultable only after the private SPTEs were zapped and the shared attributes stored (INV-3).
+  if (ctx.env.mode === 'rfc-1g-v1' && !toPrivate) yield* v1SetShared(ctx, start, end);
   if (slots.length > 0) {
     // Post-set: on_lock = kvm_mmu_invalidate_end, then the lpage mixed update of each slot.
     yield* lock(ACTOR.mmu, 'mmu', 'W');

@@ -27,11 +27,12 @@ import { inv8 } from './checkers/inv8HugeMappings.js';
 import { inv10 } from './checkers/inv10BindingLifetime.js';
 import { inv19 } from './checkers/inv19AttrOnlyByAttrOps.js';
 import { inv21 } from './checkers/inv21InvalidationCoverage.js';
+import { inv1V1, inv2V1, inv3, storeExact } from './checkers/inv3Faultability.js';
 import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv20, livenessChecker, expectChecker, guestExpectChecker, deadlockChecker];
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv20, livenessChecker, expectChecker, guestExpectChecker, deadlockChecker, inv3, storeExact, inv1V1, inv2V1];
 
 /** A monitor over one run or log. */
 export class Monitor {

@@ -12,10 +12,11 @@ import { runVmmOp, vmmThreadMachine } from '../machines/vmmThreadMachine.js';
 import type { ModelEnv } from '../model/env.js';
 import type { VmmOp } from '../model/ops.js';
 import { runGuestOp, vcpuMachine } from '../machines/vcpuMachine.js';
-import type { GuestOp } from '../model/guestOps.js';
+import type { VcpuOp } from '../model/guestOps.js';
 import type { ActorFactory } from './world.js';
 import { kvmVmMachine } from '../machines/kvmVmMachine.js';
 import { shmemMachine } from '../machines/shmemMachine.js';
+import { userSyncMachine } from '../machines/userSyncMachine.js';
 import { type KworkerOp, kworkerMachine, runKworkerOp } from '../machines/kworkerMachine.js';
 
 /** The environment of a guest_memfd created at run time (`kvm.gmem.create`): its own size and flags, no set-up binding. */
@@ -32,6 +33,7 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
     shm: (_id, port) => createActor(shmemMachine, { input: { port, env } }).start(),
     kworker: (_id, port, input) =>
       createActor(kworkerMachine, { input: { port, env, program: input['program'] as readonly KworkerOp[], run: runKworkerOp } }).start(),
+    usync: (_id, port) => createActor(userSyncMachine, { input: { port } }).start(),
     lru: (_id, port) => createActor(lruMachine, { input: { port } }).start(),
     mm: (_id, port, input) => createActor(mmMachine, { input: { port, env, gmem: input['gmem'] as string } }).start(),
     mmu: (_id, port) => createActor(kvmMmuMachine, { input: { port, env } }).start(),
@@ -49,6 +51,6 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
     vmmThread: (_id, port, input) =>
       createActor(vmmThreadMachine, { input: { port, env, program: input['program'] as readonly VmmOp[], run: runVmmOp } }).start(),
     vcpu: (_id, port, input) =>
-      createActor(vcpuMachine, { input: { port, env, program: input['program'] as readonly GuestOp[], run: runGuestOp } }).start()
+      createActor(vcpuMachine, { input: { port, env, program: input['program'] as readonly VcpuOp[], run: runGuestOp } }).start()
   };
 }

@@ -126,7 +126,7 @@ export function runSchedule(opts: RunOptions): RunResult {
   });
   world.spawn('kvm', ACTOR.kvm, {});
   world.spawn('gmem', ACTOR.gmem, {});
-  if (isUpstream(env)) world.spawn('shm', ACTOR.shm, {});
+  if (isUpstream(env) || env.mode === 'fd-2022') world.spawn('shm', ACTOR.shm, {});
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
   if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', 'lru', {});

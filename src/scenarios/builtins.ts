@@ -10,6 +10,27 @@ const PAGE = 4096;
 
 const INPUTS: readonly ScenarioInput[] = [
   {
+    name: 'hugepage-subpage-pin-convert',
+    description:
+      'A private 2M guest_memfd; pages 0-1 become shared and host-mapped, the VMM long-term pins page 1 (VFIO) and the ' +
+      'guest asks for page 1 back as private: the conversion must fail -EAGAIN until the pin is dropped (spec B12).',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 512, folioSize: '2M', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'convert', offset: 0, size: 2 * PAGE, to: 'shared', expect: '0' },
+          { op: 'access', index: 0, write: true, value: 1, expect: '0' },
+          { op: 'access', index: 1, write: true, value: 2, expect: '0' },
+          { op: 'pin', index: 1, pin: 'vfio', kind: 'pin', longterm: true, expect: '0' },
+          { op: 'convert', offset: PAGE, size: PAGE, to: 'private', expect: '-EAGAIN', expectErrorOffset: PAGE },
+          { op: 'unpin', pin: 'vfio', expect: '0' },
+          { op: 'convert', offset: PAGE, size: PAGE, to: 'private', expect: '0' }
+        ]
+      }
+    ]
+  },
+  {
     name: 'fault-munmap-convert-retry',
     description:
       'The VMM faults a page in (its folio goes to an LRU-add batch), unmaps it and converts it to private, retrying ' +

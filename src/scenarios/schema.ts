@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { MODES } from '../model/modes.js';
 import { VM_TYPES } from '../model/env.js';
 import { vmmOpSchema } from '../model/ops.js';
-import { guestOpSchema } from '../model/guestOps.js';
+import { vcpuOpSchema } from '../model/guestOps.js';
 
 const nat = z.number().int().nonnegative();
 
@@ -69,7 +69,7 @@ export const scenarioSchema = z
       .max(64),
     /** vCPUs (`vcpu0`, ...), each running a guest program. */
     vcpus: z
-      .array(z.object({ ops: z.array(guestOpSchema).min(1) }).strict())
+      .array(z.object({ ops: z.array(vcpuOpSchema).min(1) }).strict())
       .max(64)
       .default([]),
     maxSteps: z.number().int().positive().default(200_000),
@@ -132,7 +132,35 @@ export function modeProblem(s: Scenario): string | null {
     }
     return null;
   }
+  const other = earlierDesignProblem(s, ops);
+  if (other !== undefined) return other;
   const bad = ops.find((o) => UPSTREAM_ONLY_OPS.includes(o));
   if (bad !== undefined) return `scenario ${s.name} uses op ${bad}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
   return null;
+}
+
+/** VMM ops of mode rfc-1g-v1 (O3, O4, O6 + faultability, O8, O9). */
+const RFC_1G_V1_OPS: readonly string[] = ['access', 'pin', 'unpin', 'munmap', 'punchHole', 'fallocate', 'setMemoryAttributes'];
+/** VMM ops of mode fd-2022 (fallocate = map private, PUNCH_HOLE = unmap, userspace memory, KVM_RUN). */
+const FD_2022_OPS: readonly string[] = ['fallocate', 'punchHole', 'uaccess', 'umunmap', 'kvmRun'];
+
+/** {@link modeProblem} for modes rfc-1g-v1 and fd-2022: null = fine, undefined = not one of them. */
+function earlierDesignProblem(s: Scenario, ops: readonly string[]): string | null | undefined {
+  if (s.mode === 'rfc-1g-v1') {
+    const bad = ops.find((o) => !RFC_1G_V1_OPS.includes(o));
+    if (bad !== undefined) {
+      return `scenario ${s.name} uses op ${bad}, which mode rfc-1g-v1 does not model (ops: ${RFC_1G_V1_OPS.join(', ')}; conversion is setMemoryAttributes, O6 + faultability)`;
+    }
+    if (s.vcpus.length > 0) return `scenario ${s.name} has vCPUs: guest accesses are not modelled in mode rfc-1g-v1 (docs/model.md)`;
+    return null;
+  }
+  if (s.mode === 'fd-2022') {
+    const bad = ops.find((o) => !FD_2022_OPS.includes(o));
+    if (bad !== undefined) {
+      return `scenario ${s.name} uses op ${bad}, which mode fd-2022 does not have (ops: ${FD_2022_OPS.join(', ')}; the backing fd cannot be mmap()ed and private = allocated)`;
+    }
+    if (s.gmem.folioSize !== '4K') return `scenario ${s.name}: mode fd-2022 has only 4K pages (gmem.folioSize must be 4K)`;
+    return null;
+  }
+  return undefined;
 }

@@ -1,0 +1,69 @@
+/**
+ * Userspace synchronisation between the VMM's threads (spec §6.3: the
+ * selftest's `worker_ready` / `recreate_slot` flags and `pthread_join`): named
+ * one-shot events. An event, once signalled, stays signalled (a flag written with
+ * WRITE_ONCE), so no wake-up is lost. Actor id `usync`, spawned only by scenarios
+ * that use events.
+ *
+ * ```
+ *   event: unsignalled ── usync.signal ──► signalled   (waiters answered `usync.woken`)
+ * ```
+ *
+ * Requests: `usync.signal{event}` -> `ack` (`UserEventSignalled{event, by}`),
+ * `usync.wait{event}` -> `usync.woken{event}` once signalled.
+ */
+import { assign, setup } from 'xstate';
+import { type Delivered, replyTarget } from '../events/messages.js';
+import type { ActorPort } from '../runtime/world.js';
+
+/** Actor id of the userspace synchronisation. */
+export const USYNC = 'usync';
+
+/** Context of the userspace synchronisation. */
+export interface UserSyncContext {
+  readonly port: ActorPort;
+  readonly signalled: ReadonlySet<string>;
+  /** Event -> threads waiting for it. */
+  readonly waiters: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Input of the userspace synchronisation. */
+export interface UserSyncInput {
+  readonly port: ActorPort;
+}
+
+function onRequest(ctx: UserSyncContext, m: Delivered): Partial<UserSyncContext> {
+  const to = replyTarget(m);
+  const event = m['event'] as string;
+  switch (m.type) {
+    case 'usync.signal': {
+      ctx.port.record('UserEventSignalled', { event, by: m.from });
+      ctx.port.send(to, { type: 'ack' });
+      for (const w of ctx.waiters.get(event) ?? []) ctx.port.send(w, { type: 'usync.woken', event });
+      const waiters = new Map(ctx.waiters);
+      waiters.delete(event);
+      return { signalled: new Set([...ctx.signalled, event]), waiters };
+    }
+    case 'usync.wait': {
+      if (ctx.signalled.has(event)) {
+        ctx.port.send(to, { type: 'usync.woken', event });
+        return {};
+      }
+      const waiters = new Map(ctx.waiters);
+      waiters.set(event, [...(ctx.waiters.get(event) ?? []), to]);
+      return { waiters };
+    }
+    default:
+      throw new Error(`${ctx.port.id}: unexpected message ${m.type} from ${m.from}`);
+  }
+}
+
+/** The userspace-synchronisation machine. */
+export const userSyncMachine = setup({
+  types: { context: {} as UserSyncContext, events: {} as Delivered, input: {} as UserSyncInput },
+  actions: { serve: assign(({ context, event }) => onRequest(context, event)) }
+}).createMachine({
+  id: 'userSync',
+  context: ({ input }) => ({ port: input.port, signalled: new Set(), waiters: new Map() }),
+  on: { '*': { actions: 'serve' } }
+});

@@ -1,0 +1,121 @@
+/**
+ * The guest_memfd side of `KVM_SET_MEMORY_ATTRIBUTES` in mode rfc-1g-v1 (spec
+ * O6 "RFC 1G-v1 addition", O7c, INV-3; S-1G-v1 `kvm_gmem_should_set_attributes`),
+ * called from {@link setMemoryAttributes} (vmOps.ts) under `slots_lock`:
+ *
+ * - **to private**, before the VM attributes change (before `xa_reserve`):
+ *   for every guest_memfd range the gfn range covers, under
+ *   `invalidate_lock(W)` (patch 39: faults take it for read), clear
+ *   faultability (`kvm_gmem_set_faultable(false)`), then
+ *   `kvm_gmem_no_mappings_range`: every folio of the range must hold no
+ *   unexpected reference (the refcount check the thread converged on: page
+ *   cache + the checker's own, which also excludes mappings and pins; variant
+ *   B11 restores v1's `folio_mapped() || folio_maybe_dma_pinned()`). A busy folio
+ *   restores the faultability of the indices that had it and fails `-EINVAL`
+ *   (userspace must unmap and unpin first; v1 never unmaps for the caller);
+ * - **to shared**, after the pre-set invalidation zapped the private SPTEs and
+ *   the new attributes were stored (so `faultable => !private` holds at every
+ *   step, INV-3), under `invalidate_lock(W)`: split every huge folio of the range
+ *   (v1 splits before any host mapping; a folio that cannot be frozen stays
+ *   huge and its indices stay unfaultable), then set faultable. Nothing is
+ *   merged when converting back to private (v1 reunites a huge page only when
+ *   it is truncated).
+ *
+ * Faultability stores are one request each (`gmem.faultable.store`): the v1
+ * per-index `xa_store` loop, or, with variants B13 / B13-INV, one
+ * `xa_store_range` that replaces every overlapping multi-index entry whole.
+ */
+import type { ProcContext } from '../machines/programMachine.js';
+import { ACTOR, hasVariant } from '../model/env.js';
+import { hugePages, usesHugetlb } from '../model/hugetlb.js';
+import { hugepagesIn, splitHugepage } from './hugepage.js';
+import { bool, call, lock, nums, type Proc, strs, unlock } from './proc.js';
+
+/** A guest_memfd index range behind a gfn range. */
+export interface GmemRange {
+  readonly gmem: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** How this run stores faultability: per index (v1) or as a clobbering range entry (B13). */
+function storeHow(ctx: ProcContext): 'index' | 'range' {
+  return hasVariant(ctx.env, 'B13') || hasVariant(ctx.env, 'B13-INV') ? 'range' : 'index';
+}
+
+/** The guest_memfd ranges the gfns `[start, end)` map to through memslots with a guest_memfd. */
+export function* gmemRangesOf(start: number, end: number): Proc<GmemRange[]> {
+  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
+  const gmems = strs(ov, 'gmems');
+  const bases = nums(ov, 'baseGfns');
+  const sizes = nums(ov, 'npages');
+  const pgoffs = nums(ov, 'pgoffs');
+  const out: GmemRange[] = [];
+  gmems.forEach((gmem, i) => {
+    if (gmem === '') return;
+    const base = bases[i] as number;
+    const s = Math.max(start, base);
+    const e = Math.min(end, base + (sizes[i] as number));
+    if (s < e) out.push({ gmem, start: (pgoffs[i] as number) + (s - base), end: (pgoffs[i] as number) + (e - base) });
+  });
+  return out;
+}
+
+/**
+ * `kvm_gmem_should_set_attributes_private` for every range: returns `-EINVAL`
+ * (faultability restored) if a folio is still mapped or referenced, else null.
+ */
+export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number): Proc<string | null> {
+  const how = storeHow(ctx);
+  const check = hasVariant(ctx.env, 'B11') ? 'mapcount-pincount' : 'refcount';
+  for (const r of yield* gmemRangesOf(start, end)) {
+    yield* lock(r.gmem, 'invalidate', 'W');
+    const before = yield* call(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
+    yield* call(r.gmem, { type: 'gmem.faultable.store', start: r.start, end: r.end, faultable: false, how });
+    const list = yield* call(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
+    let busy = false;
+    for (const folio of strs(list, 'folios')) {
+      if (!bool(yield* call(folio, { type: 'folio.checkSafe', check }), 'ok')) {
+        busy = true;
+        break;
+      }
+    }
+    if (busy) {
+      // Restore what was faultable before (v1 set the whole range faultable again).
+      const starts = nums(before, 'starts');
+      const ends = nums(before, 'ends');
+      const was = before['faultable'] as readonly boolean[];
+      for (let i = 0; i < starts.length; i++) {
+        if (was[i] !== true) continue;
+        yield* call(r.gmem, { type: 'gmem.faultable.store', start: starts[i] as number, end: ends[i] as number, faultable: true, how });
+      }
+      yield* unlock(r.gmem, 'invalidate', 'W');
+      return '-EINVAL';
+    }
+    yield* unlock(r.gmem, 'invalidate', 'W');
+  }
+  return null;
+}
+
+/** `kvm_gmem_should_set_attributes_shared` for every range: split huge folios, then set faultable. */
+export function* v1SetShared(ctx: ProcContext, start: number, end: number): Proc<void> {
+  const how = storeHow(ctx);
+  const nr = hugePages(ctx.env);
+  for (const r of yield* gmemRangesOf(start, end)) {
+    yield* lock(r.gmem, 'invalidate', 'W');
+    const stuck: { start: number; end: number }[] = [];
+    if (usesHugetlb(ctx.env)) {
+      for (const hp of yield* hugepagesIn(r.start, r.end)) {
+        if (hp.kind !== 'huge') continue;
+        if (!(yield* splitHugepage(hp.folio, hp.base, 'convert'))) stuck.push({ start: Math.max(r.start, hp.base), end: Math.min(r.end, hp.base + nr) });
+      }
+    }
+    // Set faultable on the range minus the hugepages that could not be split (bounded by the hugepage count).
+    let at = r.start;
+    for (const s of [...stuck, { start: r.end, end: r.end }]) {
+      if (at < s.start) yield* call(r.gmem, { type: 'gmem.faultable.store', start: at, end: s.start, faultable: true, how });
+      at = s.end;
+    }
+    yield* unlock(r.gmem, 'invalidate', 'W');
+  }
+}

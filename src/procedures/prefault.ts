@@ -1,0 +1,210 @@
+/**
+ * `KVM_PRE_FAULT_MEMORY` (spec O13) and the vCPU state it depends on (§1.8,
+ * §1.9): the vCPU mode (normal, SMM, guest mode = L2 with nested TDP), the root
+ * loaded for that mode (`kvm_mmu_reload`), fault injection of the root
+ * allocation and a pending signal. The ioctl runs on the vCPU thread; every
+ * `yield*` is a scheduling point.
+ *
+ * ```
+ *  kvm_vcpu_pre_fault_memory:  validate (-EINVAL) ─► vcpu_load ─► srcu_read_lock ─┐
+ *    loop (≤ PREFAULT_CHUNKS_MAX): signal? -EINTR │ r = arch(range) │ r<0 break │ size -= r, gpa += r
+ *  ◄─ srcu_read_unlock ─ rc = 0 if any byte was processed, else r; range written back ◄───────────┘
+ *  kvm_arch_vcpu_pre_fault_memory: !pre_fault_allowed -EOPNOTSUPP ─► kvm_mmu_reload (fail: -ENOMEM; B9 ignores it)
+ *    ─► private attribute? PFERR_PRIVATE_ACCESS ─► kvm_tdp_map_page: not the direct TDP MMU (guest mode) -EOPNOTSUPP (B14: L1 root)
+ *       loop { signal -EINTR; VM dead -EIO; kvm_mmu_do_page_fault(prefetch) } while RET_PF_RETRY
+ *       INVALID slot -EAGAIN (B8: RET_PF_RETRY until the update finishes, inside SRCU); no slot -ENOENT
+ *    ─► bytes to the end of the mapped leaf
+ * ```
+ *
+ * Facts: `VcpuModeChanged`, `MmuRootLoaded` (MMU), `PrefaultStarted`,
+ * `PrefaultMapped`, `PrefaultReturned`; the map step is the upstream fault of
+ * `kvmPageFault.ts` ({@link upstreamAttempt}) with `prefetch`, the mode's root and
+ * address space.
+ */
+import { hasPrivateMem } from '../machines/kvmVmMachine.js';
+import { modeRoot, type VcpuMode } from '../machines/kvmMmuMachine.js';
+import type { ProcContext } from '../machines/programMachine.js';
+import { USYNC } from '../machines/userSyncMachine.js';
+import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
+import type { PreFaultOp, PreFaultTestOp, SetVcpuModeOp } from '../model/guestOps.js';
+import type { OpResult } from '../model/ops.js';
+import { FAULT_RETRIES_MAX, levelPages, upstreamAttempt } from './kvmPageFault.js';
+import { bool, call, num, type Proc, str } from './proc.js';
+
+/** Chunks (leaves) one ioctl maps at most (a bound; 1024 > the 513 pages of spec §6.3). */
+export const PREFAULT_CHUNKS_MAX = 1024;
+/** Iterations of the §6.3 userspace loop. */
+export const PREFAULT_TEST_LOOPS_MAX = 64;
+/** The root of a vCPU whose `kvm_mmu_reload` failed (`INVALID_PAGE`). */
+export const INVALID_ROOT = 'invalid';
+
+const MODE = 'vcpu:mode';
+const LOADED = 'vcpu:loadedRoot';
+const FAILNTH = 'vcpu:failRootAlloc';
+const SIGNAL = 'vcpu:signal';
+
+/** The range of `struct kvm_pre_fault_memory`, written back by the ioctl. */
+export interface PrefaultRange {
+  gpa: number;
+  size: number;
+}
+
+/** The vCPU's current mode. */
+export function vcpuMode(ctx: ProcContext): VcpuMode {
+  return (ctx.locals.get(MODE)?.['mode'] as VcpuMode | undefined) ?? 'normal';
+}
+
+/** Enters/leaves SMM or guest mode: `kvm_mmu_reset_context` unloads the root (reloaded lazily). */
+export function* setVcpuMode(op: SetVcpuModeOp, ctx: ProcContext): Proc<OpResult> {
+  ctx.locals.set(MODE, { mode: op.mode });
+  ctx.locals.delete(LOADED);
+  ctx.record('VcpuModeChanged', { vcpu: ctx.self, mode: op.mode, root: modeRoot(op.mode, false) });
+  yield* [];
+  return { rc: '0' };
+}
+
+/** Fault injection: the next `count` root allocations of this vCPU thread fail. */
+export function* injectRootAllocFailure(count: number, ctx: ProcContext): Proc<OpResult> {
+  ctx.locals.set(FAILNTH, { count });
+  yield* [];
+  return { rc: '0' };
+}
+
+/** A signal becomes pending for the vCPU thread. */
+export function* signalVcpu(ctx: ProcContext): Proc<OpResult> {
+  ctx.locals.set(SIGNAL, { pending: 1 });
+  yield* [];
+  return { rc: '0' };
+}
+
+function signalPending(ctx: ProcContext): boolean {
+  return ctx.locals.has(SIGNAL);
+}
+
+/** `kvm_mmu_reload`: the root of the current mode, loading it if needed; null when the allocation failed. */
+function* mmuReload(ctx: ProcContext, mode: VcpuMode): Proc<string | null> {
+  const root = modeRoot(mode, false);
+  if (ctx.locals.get(LOADED)?.['root'] === root) return root;
+  const n = (ctx.locals.get(FAILNTH)?.['count'] as number | undefined) ?? 0;
+  if (n > 0) ctx.locals.set(FAILNTH, { count: n - 1 });
+  const r = yield* call(ACTOR.mmu, { type: 'mmu.root.load', root, fail: n > 0 });
+  if (!bool(r, 'ok')) {
+    ctx.locals.delete(LOADED);
+    return null;
+  }
+  ctx.locals.set(LOADED, { root });
+  return root;
+}
+
+/**
+ * `kvm_arch_vcpu_pre_fault_memory` + `kvm_tdp_map_page` for the start of
+ * `range`: the bytes mapped up to the end of the leaf, or an errno name.
+ */
+function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | string> {
+  const vm = yield* call(ACTOR.kvm, { type: 'kvm.vm.state' });
+  if (!bool(vm, 'preFaultAllowed')) return '-EOPNOTSUPP';
+  // B14: the rejected v2 patch forced root_mmu and cleared HF_SMM_MASK (L1 GPA, as_id 0) before the reload.
+  const mode = hasVariant(ctx.env, 'B14') ? 'normal' : vcpuMode(ctx);
+  const loaded = yield* mmuReload(ctx, mode);
+  // F-28ce: the reload's error is returned; B9 ignores it and walks the invalid root.
+  if (loaded === null && !hasVariant(ctx.env, 'B9')) return '-ENOMEM';
+  const gfn = range.gpa / PAGE_SIZE;
+  let priv = false;
+  if (hasPrivateMem(str(vm, 'type') as Parameters<typeof hasPrivateMem>[0])) {
+    priv = bool(yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn }), 'private');
+  }
+  // kvm_tdp_map_page: vcpu->arch.mmu->page_fault != kvm_tdp_page_fault (L2 with nested TDP: a shadow MMU).
+  if (mode === 'guest') return '-EOPNOTSUPP';
+  const root = loaded === null ? INVALID_ROOT : modeRoot(mode, priv);
+  const asId = mode === 'smm' ? 1 : 0;
+  for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
+    if (signalPending(ctx)) return '-EINTR';
+    if (attempt > 0 && bool(yield* call(ACTOR.kvm, { type: 'kvm.vm.state' }), 'dead')) return '-EIO';
+    if (attempt === 0 && bool(vm, 'dead')) return '-EIO';
+    const out = yield* upstreamAttempt(ctx, { index: gfn, gfn, private: priv, write: false, asId, root, prefetch: true }, attempt);
+    switch (out.kind) {
+      case 'retry':
+        // B8: RET_PF_RETRY on an INVALID slot spins (inside SRCU) until the memslot update completes.
+        if (out.invalidSlot === true) yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn, asId });
+        continue;
+      case 'again':
+        return '-EAGAIN';
+      case 'mmio':
+        // RET_PF_EMULATE: no memslot.
+        return '-ENOENT';
+      case 'memoryFault':
+        return '-EFAULT';
+      case 'retryLimit':
+        return 'RETRY_LIMIT';
+      case 'mapped': {
+        const level = out.level > 0 ? out.level : (out.goal ?? 1);
+        const leaf = levelPages(level) * PAGE_SIZE;
+        const end = Math.floor(range.gpa / leaf) * leaf + leaf;
+        const bytes = Math.min(range.size, end - range.gpa);
+        ctx.record('PrefaultMapped', { vcpu: ctx.self, gpa: range.gpa, bytes, level, root });
+        return bytes;
+      }
+    }
+  }
+  return 'RETRY_LIMIT';
+}
+
+/** `kvm_vcpu_pre_fault_memory`: one ioctl; `range` is updated in place (the copy back to userspace). */
+export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: number): Proc<string> {
+  const prevSize = range.size;
+  ctx.record('PrefaultStarted', { vcpu: ctx.self, gpa: range.gpa, size: range.size });
+  const done = (rc: string): string => {
+    // The pending signal is delivered on the way back to userspace.
+    ctx.locals.delete(SIGNAL);
+    ctx.record('PrefaultReturned', { vcpu: ctx.self, rc, remainingGpa: range.gpa, remainingSize: range.size, prevSize });
+    return rc;
+  };
+  if (flags !== 0 || range.gpa % PAGE_SIZE !== 0 || range.size % PAGE_SIZE !== 0 || range.gpa + range.size <= range.gpa) return done('-EINVAL');
+  const session = num(yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+  let r: number | string = 0;
+  for (let chunk = 0; chunk < PREFAULT_CHUNKS_MAX && range.size > 0; chunk++) {
+    if (signalPending(ctx)) {
+      r = '-EINTR';
+      break;
+    }
+    r = yield* archPreFault(ctx, range);
+    // WARN_ON_ONCE(r == 0 || r == -EIO) and any error end the loop.
+    if (typeof r === 'string' || r === 0) break;
+    range.size -= r;
+    range.gpa += r;
+  }
+  yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+  return done(range.size !== prevSize ? '0' : typeof r === 'string' ? r : '0');
+}
+
+/** A `preFault` op: one KVM_PRE_FAULT_MEMORY; `value` = `range.size` left. */
+export function* preFault(op: PreFaultOp, ctx: ProcContext): Proc<OpResult> {
+  const range: PrefaultRange = { gpa: op.gpa, size: op.size };
+  const rc = yield* preFaultIoctl(ctx, range, op.flags);
+  return { rc, value: range.size };
+}
+
+/** The §6.3 helper `pre_fault_memory()` (see `preFaultTestOpSchema`). */
+export function* preFaultTest(op: PreFaultTestOp, ctx: ProcContext): Proc<OpResult> {
+  const range: PrefaultRange = { gpa: op.gpa, size: op.size };
+  const sync = op.sync;
+  if (sync !== undefined) yield* call(USYNC, { type: 'usync.signal', event: `${sync}:go` });
+  let recreated = sync === undefined;
+  let rc = '0';
+  for (let i = 0; i < PREFAULT_TEST_LOOPS_MAX; i++) {
+    const prev = range.size;
+    rc = yield* preFaultIoctl(ctx, range, 0);
+    const failed = rc !== '0';
+    // TEST_ASSERT((range.size < prev) ^ (ret < 0)).
+    if (range.size < prev === failed) return { rc: 'ASSERT', value: range.size };
+    if (rc === '-EINTR') continue;
+    if (!recreated && sync !== undefined) {
+      yield* call(USYNC, { type: 'usync.signal', event: `${sync}:recreate` });
+      yield* call(USYNC, { type: 'usync.wait', event: `${sync}:joined` });
+      recreated = true;
+      if (range.size > 0) continue;
+    }
+    if (range.size === 0 || failed) break;
+  }
+  return { rc, value: range.size };
+}
