@@ -49,7 +49,14 @@ for (const v of VARIANTS) {
         schedules.push(r.found.schedule + 1);
       }
     }
-    perStrategy[strategy] = { found, of: SEEDS, medianMsToFirstViolation: median(ms), medianSchedulesToFirstViolation: median(schedules) };
+    perStrategy[strategy] = {
+      found,
+      of: SEEDS,
+      medianMsToFirstViolation: median(ms),
+      maxMsToFirstViolation: ms.length === 0 ? null : Math.max(...ms),
+      medianSchedulesToFirstViolation: median(schedules),
+      maxSchedulesToFirstViolation: schedules.length === 0 ? null : Math.max(...schedules)
+    };
     process.stdout.write(`${v.id} ${strategy}: found ${found}/${SEEDS}, median ${median(ms)?.toFixed(1) ?? '-'} ms, ${median(schedules) ?? '-'} schedules\n`);
   }
   const withShrink = explore({ scenario, variant: v.id, seed: 1, schedules: SCHEDULES_MAX, outDir, force: true, strategy: 'portfolio' });

@@ -468,6 +468,32 @@ function onRequest(ctx: VmContext, m: Delivered): Patch {
       slots.set(uid, { ...s, mixed: postSetUpdate(ctx, s, num('start'), num('end')) });
       return { slots };
     }
+    case 'kvm.lpage.changing': {
+      // kvm_arch_pre_set_memory_attributes (upstream 9129633d568e): the head and tail hugepages of
+      // the range that still allow a hugepage (contained in the slot, not mixed) join the invalidation.
+      const s = ctx.slots.get(uid);
+      const starts: number[] = [];
+      const ends: number[] = [];
+      const start = num('start');
+      const end = num('end');
+      for (const l of s === undefined ? [] : [2, 3]) {
+        const slot = s as NonNullable<typeof s>;
+        const n = hugeLevelPages(l);
+        const head = start - (start % n);
+        const tail = end - 1 - ((end - 1) % n);
+        const allows = (base: number): boolean => base >= slot.baseGfn && base + n <= slotEnd(slot) && !slot.mixed.has(`${l}:${base}`);
+        if ((head !== start || head + n > end) && allows(head)) {
+          starts.push(head);
+          ends.push(head + n);
+        }
+        if (tail !== head && tail + n > end && allows(tail)) {
+          starts.push(tail);
+          ends.push(tail + n);
+        }
+      }
+      reply('kvm.lpage.changing', { starts, ends });
+      return {};
+    }
     case 'kvm.lpage.level': {
       const s = ctx.slots.get(uid);
       const gfn = num('gfn');

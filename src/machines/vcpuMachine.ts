@@ -28,7 +28,7 @@ import type { VcpuOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { guestAccess, mapGpaRange } from '../procedures/guest.js';
 import type { Proc } from '../procedures/proc.js';
-import { injectRootAllocFailure, preFault, preFaultTest, setVcpuMode, signalVcpu } from '../procedures/prefault.js';
+import { injectRootAllocFailure, preFault, preFaultTest, setVcpuMode, signalVcpu, vcpuSignalEvent, vcpuWaitEvent, withExitErrno } from '../procedures/prefault.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
 
 /** The kernel path that runs guest op `op`. */
@@ -45,8 +45,12 @@ export function runGuestOp(op: VcpuOp, ctx: ProcContext): Proc<OpResult> {
       return injectRootAllocFailure(op.count, ctx);
     case 'signalVcpu':
       return signalVcpu(ctx);
+    case 'waitEvent':
+      return vcpuWaitEvent(op.event);
+    case 'signalEvent':
+      return vcpuSignalEvent(op.event);
     case 'guestAccess':
-      return guestAccess(op, ctx);
+      return ctx.env.hwpoison === true ? withExitErrno(guestAccess(op, ctx), ctx) : guestAccess(op, ctx);
     case 'mapGpaRange':
       return mapGpaRange(op, ctx);
   }

@@ -10,6 +10,9 @@ import { fallocate } from '../procedures/fallocate.js';
 import { gupPin, gupUnpin, munmap } from '../procedures/gup.js';
 import { hostAccess } from '../procedures/hostAccess.js';
 import type { Proc } from '../procedures/proc.js';
+import { memoryFailure } from '../procedures/memoryFailure.js';
+import { populate } from '../procedures/populate.js';
+import { markVmDead, signalEvent, waitEvent } from '../procedures/userSync.js';
 import { punchHole } from '../procedures/punchHole.js';
 import type { OpResult } from '../model/ops.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
@@ -54,6 +57,16 @@ export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
       return uaccess(op);
     case 'umunmap':
       return umunmap(op);
+    case 'signalEvent':
+      return signalEvent(op);
+    case 'waitEvent':
+      return waitEvent(op);
+    case 'markVmDead':
+      return markVmDead(op, ctx);
+    case 'populate':
+      return populate(op, ctx);
+    case 'memoryFailure':
+      return memoryFailure(op, ctx);
     case 'kvmRun':
       return kvmRun(op, ctx);
   }

@@ -67,6 +67,8 @@ export interface ModelEnv {
   readonly gmemMmap?: boolean;
   /** The VM (type and set-up memslots); absent = a SW_PROTECTED VM whose slot 0 is {@link ModelEnv.binding}. */
   readonly vm?: VmConfig;
+  /** The run injects memory failures (O17): `kvm_gmem_get_pfn` tests `PG_hwpoison` (actor `hwpoison`); absent = false. */
+  readonly hwpoison?: boolean;
 }
 
 /** True in the upstream modes (VM attribute array, memslots as the truth, O6). */

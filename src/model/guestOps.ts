@@ -95,14 +95,20 @@ export const injectRootAllocFailureOpSchema = z
 /** A signal becomes pending for the vCPU thread: the next pre-fault returns -EINTR (the handler runs on the way out). */
 export const signalVcpuOpSchema = z.object({ op: z.literal('signalVcpu'), expect: rcs.optional() }).strict();
 
+/** Waits on the vCPU thread until the named userspace event is set (e.g. the VMM's set-up is done). */
+export const vcpuWaitEventOpSchema = z.object({ op: z.literal('waitEvent'), event: z.string().min(1), expect: rcs.optional() }).strict();
+
+/** Sets the named userspace event from the vCPU thread. */
+export const vcpuSignalEventOpSchema = z.object({ op: z.literal('signalEvent'), event: z.string().min(1), expect: rcs.optional() }).strict();
+
 /** Any guest op. */
 export const guestOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema]);
 
 /** vCPU ioctls the VMM issues on the vCPU thread (pre-fault, mode changes, fault injection, signals; O13). */
-export const vcpuIoctlOpSchema = z.union([preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
+export const vcpuIoctlOpSchema = z.union([vcpuWaitEventOpSchema, vcpuSignalEventOpSchema, preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
 
 /** Any op of a vCPU thread's program: a guest op or a vCPU ioctl. */
-export const vcpuOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema, preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
+export const vcpuOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema, vcpuWaitEventOpSchema, vcpuSignalEventOpSchema, preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
 
 /** A guest op, after defaults are applied. */
 export type GuestOp = z.infer<typeof guestOpSchema>;

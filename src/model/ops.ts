@@ -112,6 +112,24 @@ export const umunmapOpSchema = z
  */
 export const kvmRunOpSchema = z.object({ op: z.literal('kvmRun'), guest: z.array(guestOpSchema).min(1), ...common }).strict();
 
+// --- userspace synchronisation, VM death, populate and memory failure (spec §6.3, O13, O16, O17)
+
+/** Sets the named userspace event (a flag other threads wait for; spec §6.3's worker hand-shake). */
+export const signalEventOpSchema = z.object({ op: z.literal('signalEvent'), event: z.string().min(1), ...common }).strict();
+/** Waits until the named userspace event is set. */
+export const waitEventOpSchema = z.object({ op: z.literal('waitEvent'), event: z.string().min(1), ...common }).strict();
+/** `kvm_vm_dead()`: the VM is marked dead (a pre-fault then fails with -EIO). */
+export const markVmDeadOpSchema = z.object({ op: z.literal('markVmDead'), ...common }).strict();
+/**
+ * `kvm_gmem_populate` (O16; SNP_LAUNCH_UPDATE / TDX INIT_MEM_REGION) of `npages` pages from guest physical byte
+ * address `gpa`, copying `value` (the source page contents) into each; the op's value is the number of pages done.
+ */
+export const populateOpSchema = z
+  .object({ op: z.literal('populate'), gpa: nat, npages: z.number().int().positive().default(1), value: nat.default(0), expectValue: nat.optional(), ...common })
+  .strict();
+/** A hardware memory error on page `index` of guest_memfd `fd` (memory_failure -> `kvm_gmem_error_folio`, O17). */
+export const memoryFailureOpSchema = z.object({ op: z.literal('memoryFailure'), fd, index: nat, ...common }).strict();
+
 /** Any VMM thread op. */
 export const vmmOpSchema = z.discriminatedUnion('op', [
   accessOpSchema,
@@ -132,6 +150,11 @@ export const vmmOpSchema = z.discriminatedUnion('op', [
   madviseOpSchema,
   uaccessOpSchema,
   umunmapOpSchema,
+  signalEventOpSchema,
+  waitEventOpSchema,
+  markVmDeadOpSchema,
+  populateOpSchema,
+  memoryFailureOpSchema,
   kvmRunOpSchema
 ]);
 

@@ -14,12 +14,23 @@ export interface VariantInfo {
   readonly modes: readonly Mode[];
   /** The invariant exploration is expected to find broken. */
   readonly breaks: string;
+  /** Other invariants the same bug breaks first under some interleavings. */
+  readonly alsoBreaks?: readonly string[];
   /** A built-in scenario that exposes it. */
   readonly scenario: string;
 }
 
 /** Every variant the model implements. */
 export const VARIANTS: readonly VariantInfo[] = [
+  {
+    id: 'B19',
+    name: 'hugepage installed while memory attributes are changing (not in spec §5: found by gmemsim, upstream 9129633d568e)',
+    change: 'kvm_arch_pre_set_memory_attributes adds only the changing gfns to the invalidation, not the head/tail hugepages they partly cover, so a fault on a neighbouring gfn installs a hugepage from stale mixed flags',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-21',
+    alsoBreaks: ['INV-8', 'INV-5'],
+    scenario: 'upstream-lpage-levels'
+  },
   {
     id: 'B12',
     name: 'per-folio (not per-subpage) pin tracking on a huge folio',
@@ -63,16 +74,17 @@ export const VARIANTS: readonly VariantInfo[] = [
   {
     id: 'B10',
     name: 'shareability checked outside the lock that serialises conversion',
-    change: 'the host fault reads the attribute and takes the folio without filemap_invalidate_lock_shared',
-    modes: ['rfc-inplace-v8'],
+    change: 'the host fault reads the attribute (rfc-1g-v1: the faultability) and takes the folio without filemap_invalidate_lock_shared (v1 before patch 39)',
+    modes: ['rfc-inplace-v8', 'rfc-1g-v1'],
     breaks: 'INV-4',
     scenario: 'convert-vs-fault'
   },
   {
     id: 'B11',
     name: 'conversion check uses mapcount/pincount instead of refcount',
-    change: 'the safety check accepts a folio if !folio_mapped() && !folio_maybe_dma_pinned(), missing FOLL_GET references',
-    modes: ['rfc-inplace-v8'],
+    change:
+      'the safety check accepts a folio if !folio_mapped() && !folio_maybe_dma_pinned(), missing FOLL_GET references (rfc-1g-v1: kvm_gmem_no_mappings_range as posted; its v1 form is exposed by v1-vmsplice-munmap-convert)',
+    modes: ['rfc-inplace-v8', 'rfc-1g-v1'],
     breaks: 'INV-2',
     scenario: 'vmsplice-munmap-convert'
   },
@@ -129,6 +141,51 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['upstream-6.8', 'upstream-6.18'],
     breaks: 'INV-10',
     scenario: 'upstream-release-vs-delete'
+  },
+  // B13 (spec §5, RFC 1G-v1 TODO), mode rfc-1g-v1: faultability stored with xa_store_range.
+  {
+    id: 'B13',
+    name: 'range store that clobbers neighbouring ranges',
+    change:
+      'kvm_gmem_set_faultable stores the range as one xa_store_range entry instead of per-index xa_store: a later store overlapping part of an entry replaces all of it (store_range(5,10,FAULT) then store_range(7,12,NULL) clears [5,12])',
+    modes: ['rfc-1g-v1'],
+    breaks: 'STORE-EXACT',
+    scenario: 'b13-range-store-clobber'
+  },
+  {
+    id: 'B13-INV',
+    name: 'clobbering range store with the inverted faultability encoding',
+    change:
+      'as B13, with presence meaning unfaultable (the encoding the RFC thread mentions): erasing a shared range erases the neighbouring unfaultable entry whole, so private pages become host-faultable',
+    modes: ['rfc-1g-v1'],
+    breaks: 'INV-3',
+    scenario: 'b13-inverted-clobber'
+  }
+,
+  {
+    id: 'B8',
+    name: 'pre-fault vs memslot deletion deadlock',
+    change:
+      'a pre-fault (fault->prefetch) on a KVM_MEMSLOT_INVALID slot returns RET_PF_RETRY instead of -EAGAIN, so KVM_PRE_FAULT_MEMORY spins inside its SRCU read section until the deletion completes, while the deletion waits in synchronize_srcu for that section (F-3ccb)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-14',
+    scenario: 'prefault-vs-memslot-delete'
+  },
+  {
+    id: 'B9',
+    name: 'pre-fault uses an unloaded MMU root',
+    change: 'kvm_arch_vcpu_pre_fault_memory ignores the result of kvm_mmu_reload(): after a failed root allocation it maps through the invalid root (F-28ce)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-17',
+    scenario: 'prefault-root-alloc-failure'
+  },
+  {
+    id: 'B14',
+    name: 'pre-fault silently maps L1 GPAs in SMM / guest mode',
+    change: 'the rejected v2 patch: KVM_PRE_FAULT_MEMORY forces root_mmu and clears HF_SMM_MASK, mapping the GPA in the non-SMM L1 root with as_id 0 memslots instead of the current mode\'s root (or -EOPNOTSUPP in guest mode)',
+    modes: ['upstream-6.8', 'upstream-6.18'],
+    breaks: 'INV-17',
+    scenario: 'prefault-vcpu-modes'
   }
 ];
 

@@ -80,6 +80,8 @@ export function* fd2022PageFault(ctx: ProcContext, req: FaultRequest): Proc<Faul
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     const r = yield* fd2022Attempt(ctx, req, attempt);
     if (r.kind !== 'retry') return r;
+    // RET_PF_RETRY: the vCPU re-enters and refaults until the invalidation is over.
+    yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
 }

@@ -12,7 +12,10 @@
  *   cache + the checker's own, which also excludes mappings and pins; variant
  *   B11 restores v1's `folio_mapped() || folio_maybe_dma_pinned()`). A busy folio
  *   restores the faultability of the indices that had it and fails `-EINVAL`
- *   (userspace must unmap and unpin first; v1 never unmaps for the caller);
+ *   (userspace must unmap and unpin first; v1 never unmaps for the caller).
+ *   Otherwise `invalidate_lock(W)` stays held until the VM attributes are stored
+ *   (INV-4: the whole check-then-commit sequence), so no reference taken under
+ *   the lock for read (fallocate, host fault) slips in between;
  * - **to shared**, after the pre-set invalidation zapped the private SPTEs and
  *   the new attributes were stored (so `faultable => !private` holds at every
  *   step, INV-3), under `invalidate_lock(W)`: split every huge folio of the range
@@ -61,15 +64,24 @@ export function* gmemRangesOf(start: number, end: number): Proc<GmemRange[]> {
   return out;
 }
 
+/** Outcome of {@link v1ShouldSetPrivate}: `-EINVAL`, or the guest_memfds whose `invalidate_lock` is still held for the commit. */
+export type ShouldSetPrivate = { readonly rc: '-EINVAL' } | { readonly rc: null; readonly held: readonly string[] };
+
 /**
- * `kvm_gmem_should_set_attributes_private` for every range: returns `-EINVAL`
- * (faultability restored) if a folio is still mapped or referenced, else null.
+ * `kvm_gmem_should_set_attributes_private` for every range: `-EINVAL`
+ * (faultability restored, locks dropped) if a folio is still mapped or
+ * referenced; else the `invalidate_lock`s stay held (INV-4: the whole
+ * check-then-commit sequence) until {@link v1CommitDone} after the VM store.
  */
-export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number): Proc<string | null> {
+export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number): Proc<ShouldSetPrivate> {
   const how = storeHow(ctx);
+  const held: string[] = [];
   const check = hasVariant(ctx.env, 'B11') ? 'mapcount-pincount' : 'refcount';
   for (const r of yield* gmemRangesOf(start, end)) {
-    yield* lock(r.gmem, 'invalidate', 'W');
+    if (!held.includes(r.gmem)) {
+      yield* lock(r.gmem, 'invalidate', 'W');
+      held.push(r.gmem);
+    }
     const before = yield* call(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
     yield* call(r.gmem, { type: 'gmem.faultable.store', start: r.start, end: r.end, faultable: false, how });
     const list = yield* call(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
@@ -89,12 +101,16 @@ export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number
         if (was[i] !== true) continue;
         yield* call(r.gmem, { type: 'gmem.faultable.store', start: starts[i] as number, end: ends[i] as number, faultable: true, how });
       }
-      yield* unlock(r.gmem, 'invalidate', 'W');
-      return '-EINVAL';
+      yield* v1CommitDone(held);
+      return { rc: '-EINVAL' };
     }
-    yield* unlock(r.gmem, 'invalidate', 'W');
   }
-  return null;
+  return { rc: null, held };
+}
+
+/** Drops the `invalidate_lock`s {@link v1ShouldSetPrivate} kept across the commit. */
+export function* v1CommitDone(held: readonly string[]): Proc<void> {
+  for (const gmem of [...held].reverse()) yield* unlock(gmem, 'invalidate', 'W');
 }
 
 /** `kvm_gmem_should_set_attributes_shared` for every range: split huge folios, then set faultable. */

@@ -37,7 +37,11 @@ import { ACTOR, hasVariant, isUpstream, type ModelEnv, PAGE_SIZE } from '../mode
 import { getFolio } from './filemap.js';
 import { fd2022PageFault } from './fd2022.js';
 import { getGmemFolio } from './gmemFolio.js';
+import { HWPOISON } from '../machines/hwpoisonMachine.js';
 import { bool, call, lock, num, type Proc, str, unlock } from './proc.js';
+
+/** vCPU-local key of the errno of the last memory-fault exit when it is not EFAULT (`-EHWPOISON`, O17). */
+export const EXIT_ERRNO = 'vcpu:exitErrno';
 
 /** Fault rounds (RET_PF_RETRY) before the model gives up; each retry needs a new invalidation. */
 export const FAULT_RETRIES_MAX = 16;
@@ -260,6 +264,11 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
   if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
   const pfn = yield* upstreamFaultinPfn(ctx, req, slot);
   if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
+  if (pfn === 'hwpoison') {
+    // kvm_gmem_get_pfn -> -EHWPOISON: the exit's errno (KVM_RUN / pre-fault rc) is EHWPOISON (O17).
+    ctx.locals.set(EXIT_ERRNO, { errno: '-EHWPOISON' });
+    return recordMemoryFaultExit(ctx, gfn, req.private);
+  }
   if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
     yield* releaseUpstreamPfn(ctx, pfn);
     return { kind: 'retry' };
@@ -292,7 +301,7 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
 }
 
 /** (f) of the upstream fault: the gmem pfn (private or GMEM_ONLY) or the userspace page; null = memory-fault exit. */
-function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<string, unknown>): Proc<UpstreamPfn | null> {
+function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<string, unknown>): Proc<UpstreamPfn | null | 'hwpoison'> {
   const gfn = req.gfn;
   const baseGfn = slot['baseGfn'] as number;
   if (req.private || slot['gmemOnly'] === true) {
@@ -304,6 +313,12 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     const index = (slot['pgoff'] as number) + (gfn - baseGfn);
     const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'kvm-pfn' });
     if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
+    if (ctx.env.hwpoison === true && bool(yield* call(HWPOISON, { type: 'hwpoison.test', folio: f.folio }), 'poisoned')) {
+      // folio_test_hwpoison: unlock, put, -EHWPOISON.
+      yield* call(f.folio, { type: 'folio.unlock' });
+      yield* call(f.folio, { type: 'folio.put', why: 'kvm-pfn' });
+      return 'hwpoison';
+    }
     if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
     yield* call(f.folio, { type: 'folio.unlock' });
     const subpage = index - f.base;

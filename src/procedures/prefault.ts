@@ -21,14 +21,14 @@
  * `kvmPageFault.ts` ({@link upstreamAttempt}) with `prefetch`, the mode's root and
  * address space.
  */
-import { hasPrivateMem } from '../machines/kvmVmMachine.js';
+import { GFN_SPACE, hasPrivateMem } from '../machines/kvmVmMachine.js';
 import { modeRoot, type VcpuMode } from '../machines/kvmMmuMachine.js';
 import type { ProcContext } from '../machines/programMachine.js';
 import { USYNC } from '../machines/userSyncMachine.js';
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { PreFaultOp, PreFaultTestOp, SetVcpuModeOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
-import { FAULT_RETRIES_MAX, levelPages, upstreamAttempt } from './kvmPageFault.js';
+import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages, upstreamAttempt } from './kvmPageFault.js';
 import { bool, call, num, type Proc, str } from './proc.js';
 
 /** Chunks (leaves) one ioctl maps at most (a bound; 1024 > the 513 pages of spec §6.3). */
@@ -109,6 +109,8 @@ function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | st
   // F-28ce: the reload's error is returned; B9 ignores it and walks the invalid root.
   if (loaded === null && !hasVariant(ctx.env, 'B9')) return '-ENOMEM';
   const gfn = range.gpa / PAGE_SIZE;
+  // Beyond the modelled GFN space there is no memslot (and no attribute): RET_PF_EMULATE.
+  if (gfn >= GFN_SPACE) return '-ENOENT';
   let priv = false;
   if (hasPrivateMem(str(vm, 'type') as Parameters<typeof hasPrivateMem>[0])) {
     priv = bool(yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn }), 'private');
@@ -132,8 +134,11 @@ function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | st
       case 'mmio':
         // RET_PF_EMULATE: no memslot.
         return '-ENOENT';
-      case 'memoryFault':
-        return '-EFAULT';
+      case 'memoryFault': {
+        const errno = ctx.locals.get(EXIT_ERRNO)?.['errno'];
+        ctx.locals.delete(EXIT_ERRNO);
+        return typeof errno === 'string' ? errno : '-EFAULT';
+      }
       case 'retryLimit':
         return 'RETRY_LIMIT';
       case 'mapped': {
@@ -175,6 +180,27 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
   }
   yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
   return done(range.size !== prevSize ? '0' : typeof r === 'string' ? r : '0');
+}
+
+/** Sets a userspace event from the vCPU thread. */
+export function* vcpuSignalEvent(event: string): Proc<OpResult> {
+  yield* call(USYNC, { type: 'usync.signal', event });
+  return { rc: '0' };
+}
+
+/** Waits on the vCPU thread for a userspace event. */
+export function* vcpuWaitEvent(event: string): Proc<OpResult> {
+  yield* call(USYNC, { type: 'usync.wait', event });
+  return { rc: '0' };
+}
+
+/** KVM_RUN's errno: a guest access that ended in a memory-fault exit returns it (`-EHWPOISON` after a memory failure). */
+export function* withExitErrno(run: Proc<OpResult>, ctx: ProcContext): Proc<OpResult> {
+  ctx.locals.delete(EXIT_ERRNO);
+  const r = yield* run;
+  const errno = ctx.locals.get(EXIT_ERRNO)?.['errno'];
+  ctx.locals.delete(EXIT_ERRNO);
+  return r.rc === '-EFAULT' && typeof errno === 'string' ? { ...r, rc: errno } : r;
 }
 
 /** A `preFault` op: one KVM_PRE_FAULT_MEMORY; `value` = `range.size` left. */

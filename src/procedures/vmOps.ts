@@ -7,7 +7,8 @@
  *   `xa_reserve`, pre-set (`mmu_lock(W)`, begin, per overlapping slot in every
  *   address space `range_add` + zap with the attr_filter), store, post-set
  *   (`mmu_lock(W)`, end, lpage mixed update per slot), unlock. Each is a separate
- *   delivery. Variants: B2 (pre-set skips `range_add`), B3 (slots without
+ *   delivery. The pre-set also adds the head/tail hugepages the change only partly
+ *   covers (upstream 9129633d568e; variant B19 drops that). Variants: B2 (pre-set skips `range_add`), B3 (slots without
  *   guest_memfd are not zapped). Mode rfc-1g-v1 adds the guest_memfd
  *   faultability steps (gmemFaultability.ts): to private before `xa_reserve`
  *   (may fail `-EINVAL`), to shared after the store.
@@ -24,8 +25,8 @@ import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, hasPrivateMem, vmT
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
-import { guestAccess, mapGpaRange } from './guest.js';
-import { v1SetShared, v1ShouldSetPrivate } from './gmemFaultability.js';
+import { runGuestOp } from '../machines/vcpuMachine.js';
+import { v1CommitDone, v1SetShared, v1ShouldSetPrivate } from './gmemFaultability.js';
 
 /** `KVM_MEMORY_ATTRIBUTE_PRIVATE`. */
 export const KVM_MEMORY_ATTRIBUTE_PRIVATE = 1 << 3;
@@ -58,13 +59,15 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '0' };
   }
+  let gmemHeld: readonly string[] = [];
   if (ctx.env.mode === 'rfc-1g-v1' && toPrivate) {
     // RFC 1G-v1: kvm_gmem_should_set_attributes() before the change (gmemFaultability.ts).
-    const rc = yield* v1ShouldSetPrivate(ctx, start, end);
-    if (rc !== null) {
+    const r = yield* v1ShouldSetPrivate(ctx, start, end);
+    if (r.rc !== null) {
       yield* unlock(ACTOR.kvm, 'slots', 'W');
-      return { rc };
+      return { rc: r.rc };
     }
+    gmemHeld = r.held;
   }
   yield* call(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end });
   const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
@@ -81,6 +84,13 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
       const s = Math.max(start, bases[i] as number);
       const e = Math.min(end, (bases[i] as number) + (sizes[i] as number));
       if (!hasVariant(ctx.env, 'B2')) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
+      if (!hasVariant(ctx.env, 'B19')) {
+        // Hugepages only partly covered by the change must not be installed until it is done (9129633d568e).
+        const hp = yield* call(ACTOR.kvm, { type: 'kvm.lpage.changing', slot: slots[i] as string, start: s, end: e });
+        const hs = nums(hp, 'starts');
+        const he = nums(hp, 'ends');
+        for (let k = 0; k < hs.length; k++) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: hs[k] as number, end: he[k] as number });
+      }
       if (hasVariant(ctx.env, 'B3') && withGmem[i] !== true) continue;
       yield* call(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
     }
@@ -88,7 +98,7 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
   }
   yield* call(ACTOR.kvm, { type: 'kvm.attr.store', start, end, private: toPrivate });
   // RFC 1G-v1: faultable only after the private SPTEs were zapped and the shared attributes stored (INV-3).
-  if (ctx.env.mode === 'rfc-1g-v1' && !toPrivate) yield* v1SetShared(ctx, start, end);
+  if (ctx.env.mode === 'rfc-1g-v1') yield* toPrivate ? v1CommitDone(gmemHeld) : v1SetShared(ctx, start, end);
   if (slots.length > 0) {
     // Post-set: on_lock = kvm_mmu_invalidate_end, then the lpage mixed update of each slot.
     yield* lock(ACTOR.mmu, 'mmu', 'W');
@@ -307,7 +317,7 @@ export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
 export function* kvmRun(op: Op<'kvmRun'>, ctx: ProcContext): Proc<OpResult> {
   let value: number | null = null;
   for (const g of op.guest) {
-    const r = g.op === 'guestAccess' ? yield* guestAccess(g, ctx) : yield* mapGpaRange(g, ctx);
+    const r = yield* runGuestOp(g, ctx);
     if (r.rc !== '0') return { rc: r.rc };
     if (g.op === 'guestAccess') {
       value = r.value ?? null;

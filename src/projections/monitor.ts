@@ -21,6 +21,9 @@ import { inv20 } from './checkers/inv20MemoryFaultExit.js';
 import { inv4 } from './checkers/inv4LockDiscipline.js';
 import { inv7 } from './checkers/inv7InvalidationBookkeeping.js';
 import { inv14 } from './checkers/inv14LockOrder.js';
+import { inv14Srcu } from './checkers/inv14Srcu.js';
+import { inv17 } from './checkers/inv17PrefaultMode.js';
+import { inv18, prefaultExpectChecker } from './checkers/inv18PrefaultProgress.js';
 import { livenessChecker } from './checkers/livenessChecker.js';
 import { inv4Upstream } from './checkers/inv4VmAttrDiscipline.js';
 import { inv8 } from './checkers/inv8HugeMappings.js';
@@ -32,7 +35,7 @@ import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv20, livenessChecker, expectChecker, guestExpectChecker, deadlockChecker, inv3, storeExact, inv1V1, inv2V1];
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv14Srcu, inv17, inv18, inv20, livenessChecker, prefaultExpectChecker, expectChecker, guestExpectChecker, deadlockChecker, inv3, storeExact, inv1V1, inv2V1];
 
 /** A monitor over one run or log. */
 export class Monitor {

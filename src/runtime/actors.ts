@@ -17,6 +17,7 @@ import type { ActorFactory } from './world.js';
 import { kvmVmMachine } from '../machines/kvmVmMachine.js';
 import { shmemMachine } from '../machines/shmemMachine.js';
 import { userSyncMachine } from '../machines/userSyncMachine.js';
+import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
 import { type KworkerOp, kworkerMachine, runKworkerOp } from '../machines/kworkerMachine.js';
 
 /** The environment of a guest_memfd created at run time (`kvm.gmem.create`): its own size and flags, no set-up binding. */
@@ -33,6 +34,7 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
     shm: (_id, port) => createActor(shmemMachine, { input: { port, env } }).start(),
     kworker: (_id, port, input) =>
       createActor(kworkerMachine, { input: { port, env, program: input['program'] as readonly KworkerOp[], run: runKworkerOp } }).start(),
+    hwpoison: (_id, port) => createActor(hwpoisonMachine, { input: { port } }).start(),
     usync: (_id, port) => createActor(userSyncMachine, { input: { port } }).start(),
     lru: (_id, port) => createActor(lruMachine, { input: { port } }).start(),
     mm: (_id, port, input) => createActor(mmMachine, { input: { port, env, gmem: input['gmem'] as string } }).start(),

@@ -12,6 +12,8 @@ import { folioOrderOf, modeProblem, type Scenario, threadId } from '../scenarios
 import { GMEMSIM_VERSION } from '../version.js';
 import { vcpuId } from '../model/guestOps.js';
 import { actorFactories } from './actors.js';
+import { USYNC } from '../machines/userSyncMachine.js';
+import { HWPOISON } from '../machines/hwpoisonMachine.js';
 import { RandomStrategy, type Strategy } from './scheduler.js';
 import { type DeliveryObserver, type StopReason, World } from './world.js';
 
@@ -62,7 +64,8 @@ export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
     binding: g.bound ? { slot: 0, baseGfn: g.baseGfn, pgoff: 0, npages: Math.min(g.bindPages ?? g.pages, g.pages) } : null,
     ...(g.hugePool === undefined ? {} : { hugePoolPages: g.hugePool }),
     ...(g.mmap ? { gmemMmap: true } : {}),
-    ...(scenario.vm === undefined ? {} : { vm: vmConfigOf(scenario) })
+    ...(scenario.vm === undefined ? {} : { vm: vmConfigOf(scenario) }),
+    ...(scenario.threads.some((t) => t.ops.some((o) => o.op === 'memoryFailure')) ? { hwpoison: true } : {})
   };
 }
 
@@ -84,6 +87,11 @@ function vmConfigOf(scenario: Scenario): VmConfig {
     })) ??
     (g.bound ? [{ id: 0, asId: 0, baseGfn: g.baseGfn, npages: Math.min(g.bindPages ?? g.pages, g.pages), gmem: ACTOR.gmem, pgoff: 0, userspacePage: 0x40000, sharedLevel: 1 }] : []);
   return { type: v?.type ?? (g.initShared && g.mmap ? 'DEFAULT' : 'SW_PROTECTED'), gfnBase: v?.gfnBase ?? g.baseGfn, memslots };
+}
+
+/** True if threads synchronise through userspace events (spec §6.3's slot worker). */
+function usesUserEvents(s: Scenario): boolean {
+  return s.threads.some((t) => t.ops.some((o) => o.op === 'signalEvent' || o.op === 'waitEvent')) || s.vcpus.some((v) => v.ops.some((o) => o.op === 'waitEvent' || o.op === 'signalEvent' || (o.op === 'preFaultTest' && o.sync !== undefined)));
 }
 
 /** The log header of a run. */
@@ -130,6 +138,8 @@ export function runSchedule(opts: RunOptions): RunResult {
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
   if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', 'lru', {});
+  if (usesUserEvents(opts.scenario)) world.spawn('usync', USYNC, {});
+  if (env.hwpoison === true) world.spawn('hwpoison', HWPOISON, {});
   opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));
   opts.scenario.threads.forEach((_t, i) => world.post('world', threadId(i), { type: 'thread.run' }));
   opts.scenario.vcpus.forEach((v, i) => world.spawn('vcpu', vcpuId(i), { program: v.ops }));

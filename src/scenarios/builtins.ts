@@ -4,7 +4,9 @@
  * interleavings and the invariant checkers judge every step.
  */
 import { type Scenario, type ScenarioInput, scenarioSchema } from './schema.js';
+import { PREFAULT_SCENARIOS } from './prefaultScenarios.js';
 import { UPSTREAM_SCENARIO_INPUTS } from './upstreamScenarios.js';
+import { MODE_SCENARIO_INPUTS } from './modeScenarios.js';
 
 const PAGE = 4096;
 
@@ -399,11 +401,12 @@ const INPUTS: readonly ScenarioInput[] = [
       { ops: [{ op: 'guestAccess', index: 0, private: true, expect: ['0', '-EFAULT'] }] },
       { ops: [{ op: 'guestAccess', index: 0, private: true, expect: ['0', '-EFAULT'] }] }
     ]
-  }
+  },
+  ...PREFAULT_SCENARIOS
 ];
 
 /** Every built-in scenario, validated. */
-export const BUILTIN_SCENARIOS: readonly Scenario[] = [...INPUTS, ...UPSTREAM_SCENARIO_INPUTS].map((s) => scenarioSchema.parse(s));
+export const BUILTIN_SCENARIOS: readonly Scenario[] = [...INPUTS, ...UPSTREAM_SCENARIO_INPUTS, ...MODE_SCENARIO_INPUTS].map((s) => scenarioSchema.parse(s));
 
 /** The scenario `run` and `explore` use when none is named. */
 export const DEFAULT_SCENARIO = 'shared-traffic';

@@ -105,7 +105,9 @@ export function threadId(i: number): string {
 }
 
 /** VMM ops that only exist in the upstream modes (the VM attribute ioctl, memslots, userspace memory). */
-const UPSTREAM_ONLY_OPS: readonly string[] = ['setMemoryAttributes', 'createMemslot', 'deleteMemslot', 'uaccess', 'umunmap'];
+const UPSTREAM_ONLY_OPS: readonly string[] = ['setMemoryAttributes', 'createMemslot', 'deleteMemslot', 'uaccess', 'umunmap', 'populate', 'memoryFailure', 'markVmDead'];
+/** vCPU-thread ops that only exist in the upstream modes (KVM_PRE_FAULT_MEMORY walks the VM's memslots, O13). */
+const UPSTREAM_ONLY_VCPU_OPS: readonly string[] = ['preFault', 'preFaultTest'];
 
 /**
  * Why `s` cannot run in its mode, or null. The runner refuses such a run with a
@@ -134,6 +136,10 @@ export function modeProblem(s: Scenario): string | null {
   }
   const other = earlierDesignProblem(s, ops);
   if (other !== undefined) return other;
+  const badVcpu = s.vcpus.flatMap((v) => v.ops.map((o) => o.op)).find((o) => UPSTREAM_ONLY_VCPU_OPS.includes(o));
+  if (badVcpu !== undefined) return `scenario ${s.name} uses vCPU op ${badVcpu}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
+  // The in-place designs have no VM attribute ioctl and no memslot ops; other modes decide for themselves.
+  if (s.mode !== 'rfc-inplace-v8' && s.mode !== 'rfc-1g-v2') return null;
   const bad = ops.find((o) => UPSTREAM_ONLY_OPS.includes(o));
   if (bad !== undefined) return `scenario ${s.name} uses op ${bad}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
   return null;

@@ -9,7 +9,7 @@ import { runSchedule } from '../../src/runtime/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import type { Scenario } from '../../src/scenarios/schema.js';
 
-const RACES = ['upstream-attr-vs-fault', 'upstream-lpage-head', 'upstream-release-vs-delete', 'upstream-munmap-vs-fault'];
+const RACES = ['upstream-attr-vs-fault', 'upstream-lpage-head', 'upstream-lpage-levels', 'upstream-release-vs-delete', 'upstream-munmap-vs-fault'];
 
 function scenario(name: string, mode?: Scenario['mode']): Scenario {
   const s = findScenario(name);
@@ -60,7 +60,7 @@ describe('variants B2, B3, B5, B7 are found with a fixed seed', () => {
 describe('hugepage levels (O11)', () => {
   it('maps a 2M shared leaf over a uniform contained hugepage and 4K inside the mixed one', () => {
     const entries: { type: string; data: Record<string, unknown> }[] = [];
-    runSchedule({ scenario: scenario('upstream-lpage-head'), seed: 3, sink: { header: () => undefined, entry: (e) => void entries.push(e) } });
+    runSchedule({ scenario: scenario('upstream-lpage-levels'), seed: 3, sink: { header: () => undefined, entry: (e) => void entries.push(e) } });
     const levels = entries.filter((e) => e.type === 'SptInstalled').map((e) => [e.data['gfn'], e.data['level']]);
     expect(levels).toContainEqual([0x100000 + 512, 2]);
     // gfn 0x100001 shares its 2M page with the private gfn 0x100000: only a 4K leaf (or a 2M one installed before the change, zapped then).

@@ -24,7 +24,7 @@ export function scenariosCommand(out: Out): ExitCode {
 
 /** `gmemsim variants`. */
 export function variantsCommand(out: Out): ExitCode {
-  for (const v of VARIANTS) out.line(`${v.id}  ${v.name}\n    breaks ${v.breaks}; modes ${v.modes.join(', ')}; exposed by scenario ${v.scenario}\n    ${v.change}`);
+  for (const v of VARIANTS) out.line(`${v.id}  ${v.name}\n    breaks ${[v.breaks, ...(v.alsoBreaks ?? [])].join(' or ')}; modes ${v.modes.join(', ')}; exposed by scenario ${v.scenario}\n    ${v.change}`);
   out.summary({ command: 'variants', variants: VARIANTS });
   return EXIT.ok;
 }

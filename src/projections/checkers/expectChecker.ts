@@ -2,22 +2,9 @@
  * EXPECT: every op returns an outcome its scenario allows (`expect`,
  * `expectErrorOffset`, `expectValue`). Reads the scenario from the log header.
  */
-import { type Scenario, scenarioSchema } from '../../scenarios/schema.js';
+import { scenarioOfSpec } from '../scenarioOfHeader.js';
 import type { CheckerSpec } from '../checker.js';
 import { violation } from '../checker.js';
-
-const parsedSpecs = new WeakMap<object, Scenario['threads']>();
-
-/** The threads of a header's scenario (parsed once per scenario object). */
-function threadsOf(spec: unknown): Scenario['threads'] {
-  if (typeof spec !== 'object' || spec === null) return [];
-  const cached = parsedSpecs.get(spec);
-  if (cached !== undefined) return cached;
-  const parsed = scenarioSchema.safeParse(spec);
-  const threads = parsed.success ? parsed.data.threads : [];
-  parsedSpecs.set(spec, threads);
-  return threads;
-}
 
 /** The EXPECT checker. */
 export const expectChecker: CheckerSpec = {
@@ -25,7 +12,7 @@ export const expectChecker: CheckerSpec = {
   statement: 'every operation returns an outcome the scenario allows',
   modes: ['*'],
   create: (header) => {
-    const threads = threadsOf(header.scenarioSpec);
+    const threads = scenarioOfSpec(header)?.threads ?? [];
     return {
       id: 'EXPECT',
       check(_view, e) {

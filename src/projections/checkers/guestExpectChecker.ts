@@ -4,7 +4,7 @@
  * header; VMM thread ops are judged by expectChecker.ts.
  */
 import { vcpuIndex } from '../../model/guestOps.js';
-import { scenarioSchema } from '../../scenarios/schema.js';
+import { scenarioOfSpec } from '../scenarioOfHeader.js';
 import type { CheckerSpec } from '../checker.js';
 import { violation } from '../checker.js';
 
@@ -14,8 +14,7 @@ export const guestExpectChecker: CheckerSpec = {
   statement: 'every guest operation returns an outcome the scenario allows',
   modes: ['*'],
   create: (header) => {
-    const parsed = scenarioSchema.safeParse(header.scenarioSpec);
-    const vcpus = parsed.success ? parsed.data.vcpus : [];
+    const vcpus = scenarioOfSpec(header)?.vcpus ?? [];
     return {
       id: 'EXPECT-GUEST',
       check(_view, e) {

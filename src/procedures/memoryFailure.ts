@@ -1,0 +1,49 @@
+/**
+ * Memory failure on a guest_memfd page (spec O17): core-mm's `memory_failure()`
+ * marks the page `PG_hwpoison` (actor `hwpoison`) with the folio locked and
+ * calls the mapping's `error_remove_folio`, `kvm_gmem_error_folio`:
+ * `invalidate_lock(R)`, invalidate begin + zap of every SPTE of the folio's
+ * indices, end, unlock; no truncation (`MF_DELAYED`). A later
+ * `kvm_gmem_get_pfn` of the page fails with `-EHWPOISON`: KVM_RUN returns
+ * -1/EHWPOISON with a `KVM_EXIT_MEMORY_FAULT` (`kvmPageFault.ts`).
+ */
+import { HWPOISON } from '../machines/hwpoisonMachine.js';
+import type { ProcContext } from '../machines/programMachine.js';
+import type { OpResult, VmmOp } from '../model/ops.js';
+import { getGmemFolio } from './gmemFolio.js';
+import { ACTOR } from '../model/env.js';
+import { call, lock, nums, type Proc, unlock } from './proc.js';
+import { fdActor } from './vmOps.js';
+
+/** Runs a `memoryFailure` op. */
+export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx: ProcContext): Proc<OpResult> {
+  const gmem = fdActor(ctx, op.fd);
+  if (gmem === null) return { rc: '-EBADF' };
+  // memory_failure: the page must be in the page cache (no folio: not a guest_memfd page, nothing to do).
+  const f = yield* getGmemFolio(gmem, op.index, { create: false, lock: true, why: 'memory-failure' });
+  if (f === null || 'err' in f) return { rc: '-ENXIO' };
+  yield* call(HWPOISON, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
+  // Simplification: the folio lock is dropped before error_remove_folio (the kernel holds it across, which would
+  // nest invalidate_lock and mmu_lock inside a folio lock against spec §2).
+  yield* call(f.folio, { type: 'folio.unlock' });
+  // kvm_gmem_error_folio: invalidate_lock(R), kvm_gmem_invalidate_begin/end over the folio's indices, no truncation.
+  yield* lock(gmem, 'invalidate', 'R');
+  const b = yield* call(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
+  const starts = nums(b, 'gfnStarts');
+  const ends = nums(b, 'gfnEnds');
+  if (starts.length > 0) {
+    yield* lock(ACTOR.mmu, 'mmu', 'W');
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+    for (let i = 0; i < starts.length; i++) {
+      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: starts[i] as number, end: ends[i] as number });
+      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: starts[i] as number, end: ends[i] as number, filter: 'both' });
+    }
+    yield* unlock(ACTOR.mmu, 'mmu', 'W');
+    yield* lock(ACTOR.mmu, 'mmu', 'W');
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+    yield* unlock(ACTOR.mmu, 'mmu', 'W');
+  }
+  yield* unlock(gmem, 'invalidate', 'R');
+  yield* call(f.folio, { type: 'folio.put', why: 'memory-failure' });
+  return { rc: '0' };
+}
