@@ -409,7 +409,7 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
     case 'gmem.attr.range': {
       const priv = m['private'] as boolean;
       const uniform = ctx.attrs.uniform(start, end, priv);
-      if (uniform) ctx.port.record('AttrCheckNoop', { gmem: id, start, end, private: priv });
+      if (uniform && m['quiet'] !== true) ctx.port.record('AttrCheckNoop', { gmem: id, start, end, private: priv });
       reply(ctx, m, 'gmem.attr.range', { uniform });
       return {};
     }

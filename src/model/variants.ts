@@ -23,6 +23,14 @@ export interface VariantInfo {
 /** Every variant the model implements. */
 export const VARIANTS: readonly VariantInfo[] = [
   {
+    id: 'B6',
+    name: 'private mapping level may exceed the guest_memfd folio order',
+    change: 'kvm_max_private_mapping_level() computes max_level = min(folio order, fault max, vendor limit) but returns the vendor level (F-MAXLVL)',
+    modes: ['rfc-1g-v2'],
+    breaks: 'INV-8',
+    scenario: 'hugepage-private-fault-2m'
+  },
+  {
     id: 'B19',
     name: 'hugepage installed while memory attributes are changing (not in spec §5: found by gmemsim, upstream 9129633d568e)',
     change: 'kvm_arch_pre_set_memory_attributes adds only the changing gfns to the invalidation, not the head/tail hugepages they partly cover, so a fault on a neighbouring gfn installs a hugepage from stale mixed flags',

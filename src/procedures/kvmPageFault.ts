@@ -116,9 +116,15 @@ export function recordMemoryFaultExit(ctx: ProcContext, gfn: number, isPrivate: 
 }
 
 /** The largest level O11 (simplified) allows for a fault on `index` backed by a folio at `base` of `order`. */
+/** The vendor's `private_max_mapping_level` (1G), which the correct code caps by the folio order. */
+export const VENDOR_PRIVATE_MAX_LEVEL = 3;
+
 function* maxMappingLevel(ctx: ProcContext, req: FaultRequest, base: number, order: number): Proc<number> {
   const b = ctx.env.binding;
   if (b === null) return 1;
+  // B6: kvm_max_private_mapping_level() computes max_level but returns the vendor's req_max_level;
+  // only order-0 folios (the early PG_LEVEL_4K return) mask it.
+  if (hasVariant(ctx.env, 'B6') && req.private && order > 0) return VENDOR_PRIVATE_MAX_LEVEL;
   for (const level of [3, 2]) {
     const pages = levelPages(level);
     if (order < levelOrder(level)) continue;
@@ -126,7 +132,7 @@ function* maxMappingLevel(ctx: ProcContext, req: FaultRequest, base: number, ord
     if (first < base || first + pages > base + 2 ** order) continue;
     if (first < b.pgoff || first + pages > b.pgoff + b.npages) continue;
     if ((b.baseGfn - b.pgoff) % pages !== 0) continue;
-    const r = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private });
+    const r = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private, quiet: true });
     if (bool(r, 'uniform')) return level;
   }
   return 1;

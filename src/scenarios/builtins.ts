@@ -12,6 +12,15 @@ const PAGE = 4096;
 
 const INPUTS: readonly ScenarioInput[] = [
   {
+    name: 'hugepage-private-fault-2m',
+    description:
+      'A private 2M guest_memfd folio backs the guest; a private access maps it at 2M (the folio order), never above (spec B6, INV-8).',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 512, folioSize: '2M', initShared: false },
+    threads: [{ ops: [{ op: 'fallocate', offset: 0, size: 512 * PAGE, expect: '0' }] }],
+    vcpus: [{ ops: [{ op: 'guestAccess', index: 5, private: true, write: true, value: 6, expect: '0' }] }]
+  },
+  {
     name: 'hugepage-subpage-pin-convert',
     description:
       'A private 2M guest_memfd; pages 0-1 become shared and host-mapped, the VMM long-term pins page 1 (VFIO) and the ' +

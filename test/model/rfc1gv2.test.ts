@@ -23,6 +23,7 @@ describe('mode rfc-1g-v2', () => {
     expect(IMPLEMENTED_MODES).toContain('rfc-1g-v2');
     const names = BUILTIN_SCENARIOS.filter((s) => s.mode === 'rfc-1g-v2').map((s) => s.name);
     expect(names).toEqual([
+      'hugepage-private-fault-2m',
       'hugepage-subpage-pin-convert',
       'hugepage-2m-split-merge',
       'hugepage-1g-split-merge',
