@@ -62,6 +62,7 @@ describe('INV-3 faultable implies shared (rfc-1g-v1)', () => {
   it('should hold when faultability is cleared before the private commit and set after the shared one', () => {
     const log = v1Log()
       .next()
+      .fact('gmem0', 'LockAcquired', { lock: 'invalidate', mode: 'W', holder: 't0' })
       .fact('gmem0', 'FaultabilityStored', store(2, 4, false))
       .next()
       .fact('kvm', 'VmAttrStored', vmStore(2, 4, true))

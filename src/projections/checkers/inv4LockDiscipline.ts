@@ -3,6 +3,7 @@
  * guest_memfd attributes holds `invalidate_lock` for write; every read that
  * leads to a host mapping (host fault) or a guest mapping (`kvm_gmem_get_pfn`)
  * holds `invalidate_lock` from the read until the folio reference is taken.
+ * In rfc-1g-v1 the faultability map plays the attributes' part.
  * Catches B10 deterministically: the fault's attribute read and its folio
  * reference are not covered by one hold of the lock.
  */
@@ -39,14 +40,17 @@ export const inv4: CheckerSpec = {
             if (e.data['lock'] === 'invalidate') holders.get(e.actor)?.delete(e.data['holder'] as string);
             return [];
           case 'AttrRead':
+          case 'FaultabilityRead':
+            // rfc-1g-v1: the faultability read plays the attribute read's part in the host fault.
             lastRead.set(e.data['by'] as string, { gmem: e.data['gmem'] as string, index: e.data['index'] as number, step: e.step });
             return [];
+          case 'FaultabilityStored':
           case 'AttrStored': {
             const by = e.data['by'];
             if (typeof by !== 'string') return [];
             const gmem = e.data['gmem'] as string;
             if (holdOf(gmem, by)?.mode === 'W') return [];
-            return [violation('INV-4', e, `${by} stored attributes [${hex(e.data['start'] as number)}, ${hex(e.data['end'] as number)}) of ${gmem} at step ${e.step} without holding invalidate_lock for write`)];
+            return [violation('INV-4', e, `${by} stored ${e.type === 'AttrStored' ? 'attributes' : 'faultability'} [${hex(e.data['start'] as number)}, ${hex(e.data['end'] as number)}) of ${gmem} at step ${e.step} without holding invalidate_lock for write`)];
           }
           case 'OpStarted':
           case 'OpReturned':
