@@ -10,7 +10,9 @@
  * ```
  *
  * Requests: `usync.signal{event}` -> `ack` (`UserEventSignalled{event, by}`),
- * `usync.wait{event}` -> `usync.woken{event}` once signalled.
+ * `usync.wait{event}` -> `usync.woken{event}` once signalled. A wait on an event no op of the run's
+ * workload can signal (`signallable`, e.g. a swarm schedule dropped the signalling op) returns at once: the
+ * workload, not the kernel, would hang.
  */
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
@@ -25,11 +27,14 @@ export interface UserSyncContext {
   readonly signalled: ReadonlySet<string>;
   /** Event -> threads waiting for it. */
   readonly waiters: ReadonlyMap<string, readonly string[]>;
+  /** Events some op of the workload signals (absent: all). */
+  readonly signallable: ReadonlySet<string> | null;
 }
 
 /** Input of the userspace synchronisation. */
 export interface UserSyncInput {
   readonly port: ActorPort;
+  readonly signallable?: readonly string[];
 }
 
 function onRequest(ctx: UserSyncContext, m: Delivered): Partial<UserSyncContext> {
@@ -45,7 +50,7 @@ function onRequest(ctx: UserSyncContext, m: Delivered): Partial<UserSyncContext>
       return { signalled: new Set([...ctx.signalled, event]), waiters };
     }
     case 'usync.wait': {
-      if (ctx.signalled.has(event)) {
+      if (ctx.signalled.has(event) || (ctx.signallable !== null && !ctx.signallable.has(event))) {
         ctx.port.send(to, { type: 'usync.woken', event });
         return {};
       }
@@ -64,6 +69,6 @@ export const userSyncMachine = setup({
   actions: { serve: assign(({ context, event }) => onRequest(context, event)) }
 }).createMachine({
   id: 'userSync',
-  context: ({ input }) => ({ port: input.port, signalled: new Set(), waiters: new Map() }),
+  context: ({ input }) => ({ port: input.port, signalled: new Set(), waiters: new Map(), signallable: input.signallable === undefined ? null : new Set(input.signallable) }),
   on: { '*': { actions: 'serve' } }
 });

@@ -254,26 +254,34 @@ function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutc
   return { kind: 'retryLimit' };
 }
 
+/**
+ * `kvm_mmu_prepare_memory_fault_exit`: KVM_RUN exits with `KVM_EXIT_MEMORY_FAULT` (INV-20); a prefetch fault
+ * (KVM_PRE_FAULT_MEMORY) only fails the ioctl with the errno, no exit reaches userspace.
+ */
+function exitOf(ctx: ProcContext, req: FaultRequest, isPrivate: boolean): FaultOutcome {
+  return req.prefetch === true ? { kind: 'memoryFault' } : recordMemoryFaultExit(ctx, req.gfn, isPrivate);
+}
+
 /** One round of the upstream fault (`kvm_mmu_do_page_fault`), run under the caller's SRCU read section. */
 export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
   const { gfn } = req;
   const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
   ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
   const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
-  if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
+  if (bool(attr, 'private') !== req.private) return exitOf(ctx, req, req.private);
   const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
   if (!bool(slot, 'found')) {
     if (!req.private) return { kind: 'mmio' };
-    return recordMemoryFaultExit(ctx, gfn, true);
+    return exitOf(ctx, req, true);
   }
   if (bool(slot, 'invalid')) return req.prefetch === true && !hasVariant(ctx.env, 'B8') ? { kind: 'again' } : { kind: 'retry', invalidSlot: true };
   if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
   const pfn = yield* upstreamFaultinPfn(ctx, req, slot);
-  if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
+  if (pfn === null) return exitOf(ctx, req, req.private);
   if (pfn === 'hwpoison') {
     // kvm_gmem_get_pfn -> -EHWPOISON: the exit's errno (KVM_RUN / pre-fault rc) is EHWPOISON (O17).
     ctx.locals.set(EXIT_ERRNO, { errno: '-EHWPOISON' });
-    return recordMemoryFaultExit(ctx, gfn, req.private);
+    return exitOf(ctx, req, req.private);
   }
   if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
     yield* releaseUpstreamPfn(ctx, pfn);

@@ -35,7 +35,8 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
     kworker: (_id, port, input) =>
       createActor(kworkerMachine, { input: { port, env, program: input['program'] as readonly KworkerOp[], run: runKworkerOp } }).start(),
     hwpoison: (_id, port) => createActor(hwpoisonMachine, { input: { port } }).start(),
-    usync: (_id, port) => createActor(userSyncMachine, { input: { port } }).start(),
+    usync: (_id, port, input) =>
+      createActor(userSyncMachine, { input: { port, ...(Array.isArray(input['signallable']) ? { signallable: input['signallable'] as readonly string[] } : {}) } }).start(),
     lru: (_id, port) => createActor(lruMachine, { input: { port } }).start(),
     mm: (_id, port, input) => createActor(mmMachine, { input: { port, env, gmem: input['gmem'] as string } }).start(),
     mmu: (_id, port) => createActor(kvmMmuMachine, { input: { port, env } }).start(),

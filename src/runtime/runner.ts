@@ -94,6 +94,19 @@ function usesUserEvents(s: Scenario): boolean {
   return s.threads.some((t) => t.ops.some((o) => o.op === 'signalEvent' || o.op === 'waitEvent')) || s.vcpus.some((v) => v.ops.some((o) => o.op === 'waitEvent' || o.op === 'signalEvent' || (o.op === 'preFaultTest' && o.sync !== undefined)));
 }
 
+/** Events some op of `s` signals (a `preFaultTest` with `sync` signals `<sync>:go` and `<sync>:recreate`). */
+function signallableEvents(s: Scenario): string[] {
+  const out: string[] = [];
+  for (const t of s.threads) for (const o of t.ops) if (o.op === 'signalEvent') out.push(o.event);
+  for (const v of s.vcpus) {
+    for (const o of v.ops) {
+      if (o.op === 'signalEvent') out.push(o.event);
+      if (o.op === 'preFaultTest' && o.sync !== undefined) out.push(`${o.sync}:go`, `${o.sync}:recreate`);
+    }
+  }
+  return out;
+}
+
 /** The log header of a run. */
 export function headerOf(scenario: Scenario, seed: number, variant: string | null, strategy: string): LogHeader {
   return {
@@ -138,7 +151,7 @@ export function runSchedule(opts: RunOptions): RunResult {
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
   if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', 'lru', {});
-  if (usesUserEvents(opts.scenario)) world.spawn('usync', USYNC, {});
+  if (usesUserEvents(opts.scenario)) world.spawn('usync', USYNC, { signallable: signallableEvents(opts.scenario) });
   if (env.hwpoison === true) world.spawn('hwpoison', HWPOISON, {});
   opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));
   opts.scenario.threads.forEach((_t, i) => world.post('world', threadId(i), { type: 'thread.run' }));
