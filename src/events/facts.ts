@@ -61,7 +61,8 @@ export const factSchemas = {
   StaleCheck: z.object({ vcpu: id, gfn: nat, seq: nat, locked: z.boolean(), ok: z.boolean(), mmuSeq: nat, inProgress: int }),
   SptInstalled: z.object({ root: id, gfn: nat, level: z.number().int().min(1).max(3), private: z.boolean(), pfn: id, subpage: nat, by: id }),
   PfnRefReleased: z.object({ vcpu: id, folio: id }),
-  MemoryFaultExit: z.object({ vcpu: id, gpa: nat, size: nat, flags: nat, private: z.boolean() }),
+  /** `errno`: absent = EFAULT; `-EHWPOISON` after a memory failure (O17). */
+  MemoryFaultExit: z.object({ vcpu: id, gpa: nat, size: nat, flags: nat, private: z.boolean(), errno: z.string().optional() }),
   HypercallExit: z.object({ vcpu: id, nr: id, gpa: nat, npages: nat, flags: nat }),
   HypercallReturned: z.object({ vcpu: id, ret: z.string() }),
   // --- huge folios, HugeTLB subpool (O3, O4, O15 RFC 1G-v2, INV-11..13)

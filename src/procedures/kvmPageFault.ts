@@ -105,12 +105,14 @@ interface GmemPfn {
 
 /** Records the memory-fault exit of INV-20 (`kvm_mmu_prepare_memory_fault_exit`). */
 export function recordMemoryFaultExit(ctx: ProcContext, gfn: number, isPrivate: boolean): FaultOutcome {
+  const errno = ctx.locals.get(EXIT_ERRNO)?.['errno'];
   ctx.record('MemoryFaultExit', {
     vcpu: ctx.self,
     gpa: gfn * PAGE_SIZE,
     size: PAGE_SIZE,
     flags: isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0,
-    private: isPrivate
+    private: isPrivate,
+    ...(typeof errno === 'string' ? { errno } : {})
   });
   return { kind: 'memoryFault' };
 }

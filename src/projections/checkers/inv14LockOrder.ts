@@ -60,7 +60,7 @@ export const inv14: CheckerSpec = {
           (h.cls === cls && cls !== 'folio') ||
           (h.cls === 'folio' && cls === 'mmu') ||
           (h.cls === 'mmu' && cls === 'folio') ||
-          (LOCK_RANK[h.cls] !== undefined && LOCK_RANK[cls] !== undefined && (LOCK_RANK[h.cls] as number) > (LOCK_RANK[cls] as number));
+          (LOCK_RANK[h.cls] ?? -1) > (LOCK_RANK[cls] ?? Number.POSITIVE_INFINITY);
         if (bad) {
           out.push(violation('INV-14', e, `${holder} takes ${lockName(cls)} (${instance}) at step ${e.step} while holding ${lockName(h.cls)} (${h.instance}) since step ${h.step}, against the order of spec §2`, [h.step]));
           continue;

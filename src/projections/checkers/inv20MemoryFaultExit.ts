@@ -56,7 +56,8 @@ export const inv20: CheckerSpec = {
             // Upstream logs: a memslot without guest_memfd makes a private access exit too (O10 f).
             const anySlot = memslotAt(view.kvm, gpa / PAGE);
             const slot = indexOfGfn(view.kvm, gpa / PAGE) ?? (anySlot !== null && anySlot.gmem !== '' ? anySlot : null);
-            if (slot !== null && attr !== undefined && attr === priv) {
+            // An EHWPOISON exit (O17) is not about intent: the page is poisoned.
+            if (slot !== null && attr !== undefined && attr === priv && e.data['errno'] !== '-EHWPOISON') {
               out.push(violation('INV-20', e, `${where}: the access intent matches the attribute the fault read`));
             }
             if (slot === null && anySlot === null && !priv) out.push(violation('INV-20', e, `${where}: a shared access without a slot is MMIO, not a memory fault`));

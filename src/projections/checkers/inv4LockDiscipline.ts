@@ -32,7 +32,7 @@ export const inv4: CheckerSpec = {
           case 'LockAcquired':
             if (e.data['lock'] === 'invalidate') {
               let m = holders.get(e.actor);
-              if (m === undefined) holders.set(e.actor, (m = new Map()));
+              if (m === undefined) holders.set(e.actor, (m = new Map<string, Hold>()));
               m.set(e.data['holder'] as string, { mode: e.data['mode'] as string, since: e.step });
             }
             return [];
