@@ -5,13 +5,17 @@
  *
  *   node --import tsx bench/soak.ts [--per-mode N] [--seed S] [--mode M]
  *
- * Default: 100,000 schedules per mode, split evenly across the mode's scenarios.
+ * Default: 100,000 schedules per mode across the mode's scenarios, each scenario
+ * getting a share inversely proportional to its length in steps (every scenario
+ * gets the same number of steps; the 513-page pre-fault test gets few schedules,
+ * a two-op race many).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { explore } from '../src/explore/explore.js';
 import { IMPLEMENTED_MODES } from '../src/model/modes.js';
 import { BUILTIN_SCENARIOS } from '../src/scenarios/builtins.js';
+import { runSchedule } from '../src/runtime/runner.js';
 
 const { values } = parseArgs({ options: { 'per-mode': { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' }, mode: { type: 'string' } } });
 const perMode = Number(values['per-mode']);
@@ -24,8 +28,10 @@ let failed = false;
 for (const mode of modes) {
   const scenarios = BUILTIN_SCENARIOS.filter((s) => s.mode === mode);
   if (scenarios.length === 0) continue;
-  const each = Math.ceil(perMode / scenarios.length);
-  for (const scenario of scenarios) {
+  const probes = scenarios.map((s) => Math.max(1, runSchedule({ scenario: s, seed, check: false }).steps));
+  const weight = probes.reduce((a, steps) => a + 1 / steps, 0);
+  for (const [k, scenario] of scenarios.entries()) {
+    const each = Math.max(1, Math.round((perMode * (1 / (probes[k] as number))) / weight));
     const t0 = performance.now();
     const r = explore({ scenario, variant: null, seed, schedules: each, outDir: 'gmemsim-out/soak', force: true });
     const ms = performance.now() - t0;

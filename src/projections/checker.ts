@@ -22,6 +22,11 @@ export interface CheckerSpec {
   readonly statement: string;
   /** Modes it applies to (`*` = all). */
   readonly modes: readonly string[];
+  /**
+   * Entry types it inspects (facts, or `Deliver`/`End`). The monitor hands it
+   * only those entries; absent = every entry.
+   */
+  readonly on?: readonly string[];
   /** Creates the checker for a run or log described by `header`. */
   create(header: LogHeader): Checker;
 }

@@ -41,19 +41,43 @@ export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12,
 export class Monitor {
   readonly view: WorldView = initialWorldView();
   readonly violations: Violation[] = [];
-  private readonly checkers: readonly Checker[];
+  /** Checkers that inspect every entry. */
+  private readonly always: readonly Checker[];
+  /** Checkers by the entry types they inspect. */
+  private readonly byType = new Map<string, Checker[]>();
 
   constructor(header: LogHeader, specs: readonly CheckerSpec[] = CHECKERS) {
-    this.checkers = specs.filter((c) => c.modes.includes('*') || c.modes.includes(header.mode)).map((c) => c.create(header));
+    const always: Checker[] = [];
+    for (const spec of specs) {
+      if (!(spec.modes.includes('*') || spec.modes.includes(header.mode))) continue;
+      const checker = spec.create(header);
+      if (spec.on === undefined) {
+        always.push(checker);
+        continue;
+      }
+      for (const type of spec.on) {
+        const list = this.byType.get(type);
+        if (list === undefined) this.byType.set(type, [checker]);
+        else list.push(checker);
+      }
+    }
+    this.always = always;
   }
 
-  /** Folds `e` in and runs the checkers; returns the violations `e` exposed. */
+  /** Folds `e` in and runs the checkers that inspect it; returns the violations `e` exposed. */
   push(e: LogEntry): readonly Violation[] {
     evolveWorldView(this.view, e);
     let found: Violation[] | null = null;
-    for (const c of this.checkers) {
+    for (const c of this.always) {
       const v = c.check(this.view, e);
       if (v.length > 0) (found ??= []).push(...v);
+    }
+    const typed = e.kind === 'msg' ? undefined : this.byType.get(e.type);
+    if (typed !== undefined) {
+      for (const c of typed) {
+        const v = c.check(this.view, e);
+        if (v.length > 0) (found ??= []).push(...v);
+      }
     }
     if (found === null) return [];
     this.violations.push(...found);

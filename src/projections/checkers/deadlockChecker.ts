@@ -10,6 +10,7 @@ export const deadlockChecker: CheckerSpec = {
   id: 'DEADLOCK',
   statement: 'no actor stays blocked when nothing is left to deliver',
   modes: ['*'],
+  on: ['End'],
   create: () => ({
     id: 'DEADLOCK',
     check(_view, e) {

@@ -11,6 +11,7 @@ export const expectChecker: CheckerSpec = {
   id: 'EXPECT',
   statement: 'every operation returns an outcome the scenario allows',
   modes: ['*'],
+  on: ['OpReturned'],
   create: (header) => {
     const threads = scenarioOfSpec(header)?.threads ?? [];
     return {

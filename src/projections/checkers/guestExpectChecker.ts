@@ -13,6 +13,7 @@ export const guestExpectChecker: CheckerSpec = {
   id: 'EXPECT-GUEST',
   statement: 'every guest operation returns an outcome the scenario allows',
   modes: ['*'],
+  on: ['OpReturned'],
   create: (header) => {
     const vcpus = scenarioOfSpec(header)?.vcpus ?? [];
     return {

@@ -15,6 +15,7 @@ export const inv10: CheckerSpec = {
   id: 'INV-10',
   statement: 'no write to a freed memslot; no guest_memfd binding points at a freed memslot',
   modes: ['*'],
+  on: ['MemslotFreed', 'MemslotGmemCleared'],
   create: () => {
     const cleared = new Set<string>();
     return {

@@ -35,6 +35,7 @@ export const inv11: CheckerSpec = {
   id: 'INV-11',
   statement: 'HugeTLB subpool pages are conserved and return to the pool only as whole merged huge pages with refcount 0',
   modes: ['*'],
+  on: ['End', 'FolioFreed', 'FolioFreedToPool', 'HugePageAllocated', 'OpReturned', 'SubpoolReserved'],
   create: () => {
     const pools = new Map<string, PoolState>();
     const live = new Map<string, number>();

@@ -38,6 +38,7 @@ export const inv12: CheckerSpec = {
   id: 'INV-12',
   statement: 'only small folios are host-mapped, and (rfc-1g-v2) every hugepage with a shared index is split',
   modes: ['*'],
+  on: ['End', 'HostPteInstalled', 'LockReleased'],
   create: (header) => {
     const reported = new Set<string>();
     const split = header.mode === 'rfc-1g-v2';

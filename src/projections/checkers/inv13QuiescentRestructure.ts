@@ -48,6 +48,7 @@ export const inv13: CheckerSpec = {
   id: 'INV-13',
   statement: 'huge folios are split and merged only while quiescent (page-cache refs only, unmapped, unpinned; merge: all private)',
   modes: ['*'],
+  on: ['FolioMerged', 'FolioSplit'],
   create: () => ({
     id: 'INV-13',
     check(view, e) {

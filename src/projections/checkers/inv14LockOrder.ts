@@ -34,6 +34,7 @@ export const inv14: CheckerSpec = {
   id: 'INV-14',
   statement: 'locks are taken in the order of spec §2 (slots > invalidate > {folio, mmu}; folio and mmu_lock never nested); the order graph is acyclic',
   modes: ['*'],
+  on: ['FolioLocked', 'FolioUnlocked', 'LockAcquired', 'LockReleased', 'LockWaiting'],
   create: () => {
     const held = new Map<string, Held[]>();
     const edges = new Map<string, Set<string>>();

@@ -18,6 +18,7 @@ export const inv14Srcu: CheckerSpec = {
   id: 'INV-14-SRCU',
   statement: 'no thread waits for a memslot update while holding the kvm->srcu read section that the update\'s synchronize_srcu waits for',
   modes: ['*'],
+  on: ['MemslotValidWoken', 'MemslotWaitValid', 'SrcuReadLock', 'SrcuReadUnlock', 'SrcuSyncDone', 'SrcuSyncWaiting'],
   create: () => {
     /** session -> holder. */
     const open = new Map<number, string>();

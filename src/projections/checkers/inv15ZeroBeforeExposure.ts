@@ -16,6 +16,7 @@ export const inv15: CheckerSpec = {
   id: 'INV-15',
   statement: 'the first read of a newly allocated (or punched and refaulted) page returns zeroes',
   modes: ['*'],
+  on: ['FolioRangeZeroed', 'FolioRead', 'FolioTruncated', 'FolioWritten', 'HolePunched', 'SplitRangeZeroed'],
   create: () => {
     const written = new Map<string, Set<number>>();
     const setOf = (gmem: string): Set<number> => {

@@ -28,6 +28,7 @@ export const inv17: CheckerSpec = {
   id: 'INV-17',
   statement: 'KVM_PRE_FAULT_MEMORY maps only in the loaded root of the vCPU\'s current mode, and fails (-EOPNOTSUPP) in guest mode',
   modes: ['*'],
+  on: ['MmuRootLoaded', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted', 'SptInstalled', 'VcpuModeChanged'],
   create: () => {
     const vcpus = new Map<string, VcpuState>();
     const state = (v: string): VcpuState => {

@@ -26,6 +26,7 @@ export const inv18: CheckerSpec = {
   id: 'INV-18',
   statement: 'KVM_PRE_FAULT_MEMORY returns 0 with progress (size down, gpa up by the same) or <0 with the range unchanged; size 0 is -EINVAL; full progress is success',
   modes: ['*'],
+  on: ['OpReturned', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted'],
   create: () => {
     const calls = new Map<string, Call>();
     return {
@@ -75,6 +76,7 @@ export const prefaultExpectChecker: CheckerSpec = {
   id: 'EXPECT-PREFAULT',
   statement: 'every pre-fault op leaves the range.size its scenario expects',
   modes: ['*'],
+  on: ['OpReturned', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted'],
   create: (header) => {
     const vcpus = scenarioOfSpec(header)?.vcpus ?? [];
     return {

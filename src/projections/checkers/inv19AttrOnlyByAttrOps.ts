@@ -15,6 +15,7 @@ export const inv19: CheckerSpec = {
   id: 'INV-19',
   statement: 'attributes change only through attribute operations (never fallocate, PUNCH_HOLE, memslot changes or release)',
   modes: ['upstream-6.8', 'upstream-6.18'],
+  on: ['AttrStored', 'GmemCreated', 'OpReturned', 'OpStarted', 'VmAttrStored'],
   create: () => {
     /** thread -> op it runs */
     const running = new Map<string, string>();

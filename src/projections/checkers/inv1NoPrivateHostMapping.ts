@@ -13,6 +13,7 @@ export const inv1: CheckerSpec = {
   id: 'INV-1',
   statement: 'no private page is mapped in host userspace page tables',
   modes: ['*'],
+  on: ['AttrStored', 'HostPteInstalled'],
   create: () => ({
     id: 'INV-1',
     check(view, e) {

@@ -18,6 +18,7 @@ export const inv20: CheckerSpec = {
   id: 'INV-20',
   statement: 'a memory-fault exit reports the faulting 4K page with PRIVATE iff the access was private, only on a mismatch, and maps nothing',
   modes: ['*'],
+  on: ['AttrRead', 'MemoryFaultExit', 'SptInstalled', 'VcpuFaultStarted', 'VmAttrRead'],
   create: () => {
     /** vCPU -> attribute its fault read last. */
     const lastAttr = new Map<string, boolean>();

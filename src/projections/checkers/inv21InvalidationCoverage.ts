@@ -15,6 +15,7 @@ export const inv21: CheckerSpec = {
   id: 'INV-21',
   statement: 'an attribute change zaps old-attribute SPTEs in every overlapping memslot, shared-only ones included',
   modes: ['upstream-6.8', 'upstream-6.18'],
+  on: ['InvalidateEnd', 'VmAttrStored'],
   create: () => {
     let stored: { start: number; end: number; private: boolean; step: number }[] = [];
     return {

@@ -16,6 +16,7 @@ export const inv2: CheckerSpec = {
   id: 'INV-2',
   statement: 'no mapping, GUP reference or pin survives a shared->private commit',
   modes: ['*'],
+  on: ['AttrStored', 'GupPinned'],
   create: () => ({
     id: 'INV-2',
     check(view, e) {

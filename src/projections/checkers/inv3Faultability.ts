@@ -101,6 +101,7 @@ export const inv3: CheckerSpec = {
   id: 'INV-3',
   statement: 'a host-faultable index is never private: faultability is cleared before the private commit and set only after the to-shared invalidation',
   modes: ['rfc-1g-v1'],
+  on: ['FaultabilityStored', 'GmemCreated', 'VmAttrStored'],
   create: (): Checker => {
     const fold = new FaultabilityFold();
     return {
@@ -138,6 +139,7 @@ export const storeExact: CheckerSpec = {
   id: 'STORE-EXACT',
   statement: 'after any faultability store, indices outside the requested range are unchanged',
   modes: ['rfc-1g-v1'],
+  on: ['FaultabilityStored', 'GmemCreated', 'VmAttrStored'],
   create: (): Checker => {
     const fold = new FaultabilityFold();
     return {
@@ -193,6 +195,7 @@ function vmAttrForm(generic: CheckerSpec, pinOrPte: 'GupPinned' | 'HostPteInstal
     id: generic.id,
     statement: `${generic.statement} (rfc-1g-v1: private = the VM attribute of the bound gfn)`,
     modes: ['rfc-1g-v1'],
+    on: ['FaultabilityStored', 'GmemCreated', 'VmAttrStored', 'HostPteInstalled', 'GupPinned'],
     create: (header): Checker => {
       const rule = generic.create(header);
       return {

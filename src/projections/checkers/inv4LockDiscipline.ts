@@ -20,6 +20,7 @@ export const inv4: CheckerSpec = {
   id: 'INV-4',
   statement: 'attribute writes hold invalidate_lock for write; a read that leads to a mapping holds it until the folio reference is taken',
   modes: ['rfc-inplace-v8', 'rfc-1g-v2', 'rfc-1g-v1'],
+  on: ['AttrRead', 'AttrStored', 'FaultabilityRead', 'FaultabilityStored', 'FolioLocked', 'HostFaultGotFolio', 'LockAcquired', 'LockReleased', 'OpReturned', 'OpStarted'],
   create: () => {
     const holders = new Map<string, Map<string, Hold>>();
     const lastRead = new Map<string, { gmem: string; index: number; step: number }>();

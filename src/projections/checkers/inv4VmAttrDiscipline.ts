@@ -12,6 +12,7 @@ export const inv4Upstream: CheckerSpec = {
   id: 'INV-4',
   statement: 'VM attribute writes hold slots_lock and, over a memslot, happen inside an invalidation (begin..end)',
   modes: ['upstream-6.8', 'upstream-6.18'],
+  on: ['LockAcquired', 'LockReleased', 'VmAttrStored'],
   create: () => {
     let slotsHolder: string | null = null;
     return {

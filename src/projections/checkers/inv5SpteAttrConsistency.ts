@@ -70,6 +70,7 @@ export const inv5: CheckerSpec = {
   id: 'INV-5',
   statement: 'outside a covering invalidation every SPTE agrees with the attribute and maps the folio of its index',
   modes: ['*'],
+  on: ['AttrStored', 'InvalidateEnd', 'SptInstalled', 'VmAttrStored'],
   create: (header) => {
     const upstream = header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18';
     return {

@@ -15,6 +15,7 @@ export const inv6: CheckerSpec = {
   id: 'INV-6',
   statement: 'a fault installs an SPTE only if no invalidation overlapping its gfn began or ended since its mmu_seq snapshot',
   modes: ['*'],
+  on: ['SptInstalled'],
   create: () => ({
     id: 'INV-6',
     check(view, e) {

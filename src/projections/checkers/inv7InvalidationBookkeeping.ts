@@ -20,6 +20,7 @@ export const inv7: CheckerSpec = {
   id: 'INV-7',
   statement: 'invalidate begin/end are balanced, in_progress >= 0, a range is added before every end, none dangles at VM destruction',
   modes: ['*'],
+  on: ['End', 'InvalidateBegin', 'InvalidateEnd', 'RangeAdded', 'StaleCheck'],
   create: () => {
     const books = new Map<string, MmuBook>();
     const book = (actor: string): MmuBook => {

@@ -16,6 +16,7 @@ export const inv8: CheckerSpec = {
   id: 'INV-8',
   statement: 'huge SPTEs only over uniform attributes, inside one memslot, within the backing folio; lpage_info read only for contained hugepages',
   modes: ['*'],
+  on: ['LpageInfoRead', 'SptInstalled'],
   create: (header) => {
     // The VM attribute array is the truth only where the VM owns attributes; in the guest_memfd-attribute
     // modes INV-5 compares SPTEs with the guest_memfd attributes.

@@ -33,6 +33,7 @@ export const inv9: CheckerSpec = {
   id: 'INV-9',
   statement: 'no SPTE maps, and no guest access reaches, a truncated or freed folio',
   modes: ['*'],
+  on: ['FolioFreed', 'FolioRead', 'FolioTruncated', 'FolioWritten', 'SptInstalled'],
   create: () => ({
     id: 'INV-9',
     check(view, e) {

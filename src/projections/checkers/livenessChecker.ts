@@ -26,6 +26,7 @@ export const livenessChecker: CheckerSpec = {
   id: 'LIVENESS',
   statement: 'an operation completes within a bounded number of steps once nothing conflicting is in flight',
   modes: ['*'],
+  on: ['Deliver', 'OpReturned', 'OpStarted'],
   create: (header) => {
     const spec = header.scenarioSpec as { livenessStepsMax?: unknown } | null;
     const bound = typeof spec?.livenessStepsMax === 'number' ? spec.livenessStepsMax : LIVENESS_STEPS_MAX;

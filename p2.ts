@@ -1,0 +1,12 @@
+import { runSchedule } from './src/runtime/runner.js';
+import { findScenario } from './src/scenarios/builtins.js';
+const sc = findScenario('shared-traffic')!;
+for (let s = 0; s < 500; s++) runSchedule({ scenario: sc, seed: s });
+let t0 = performance.now();
+for (let s = 0; s < 2000; s++) runSchedule({ scenario: sc, seed: s, maxSteps: 1 });
+const setup = (performance.now() - t0) / 2000;
+t0 = performance.now(); let steps = 0;
+for (let s = 0; s < 2000; s++) steps += runSchedule({ scenario: sc, seed: s }).steps;
+const full = (performance.now() - t0) / 2000;
+console.log('setup us', (setup * 1000).toFixed(0), 'full us', (full * 1000).toFixed(0), 'steps/run', steps / 2000, 'steps/s', (steps / 2000 / full * 1000).toFixed(0), 'excl setup', (steps / 2000 / (full - setup) * 1000).toFixed(0));
+const r = runSchedule({ scenario: sc, seed: 1, maxSteps: 1 });
