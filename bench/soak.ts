@@ -5,7 +5,9 @@
  *
  *   node --import tsx bench/soak.ts [--per-mode N] [--seed S] [--mode M]
  *
- * Default: 100,000 schedules per mode across the mode's scenarios, each scenario
+ * Default: 100,000 schedules per mode across the mode's scenarios, and at least
+ * 10,000 per scenario (`--min-per-scenario`) unless one schedule of it is longer
+ * than `--long-steps` (5,000) steps. Each scenario
  * getting a share inversely proportional to its length in steps (every scenario
  * gets the same number of steps; the 513-page pre-fault test gets few schedules,
  * a two-op race many).
@@ -17,7 +19,17 @@ import { IMPLEMENTED_MODES } from '../src/model/modes.js';
 import { BUILTIN_SCENARIOS } from '../src/scenarios/builtins.js';
 import { runSchedule } from '../src/runtime/runner.js';
 
-const { values } = parseArgs({ options: { 'per-mode': { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' }, mode: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    'per-mode': { type: 'string', default: '100000' },
+    'min-per-scenario': { type: 'string', default: '10000' },
+    'long-steps': { type: 'string', default: '5000' },
+    seed: { type: 'string', default: '1' },
+    mode: { type: 'string' }
+  }
+});
+const minPerScenario = Number(values['min-per-scenario']);
+const longSteps = Number(values['long-steps']);
 const perMode = Number(values['per-mode']);
 const seed = Number(values.seed);
 const modes = values.mode === undefined ? IMPLEMENTED_MODES : IMPLEMENTED_MODES.filter((m) => m === values.mode);
@@ -31,7 +43,9 @@ for (const mode of modes) {
   const probes = scenarios.map((s) => Math.max(1, runSchedule({ scenario: s, seed, check: false }).steps));
   const weight = probes.reduce((a, steps) => a + 1 / steps, 0);
   for (const [k, scenario] of scenarios.entries()) {
-    const each = Math.max(1, Math.round((perMode * (1 / (probes[k] as number))) / weight));
+    // At least minPerScenario schedules each, except scenarios longer than longSteps (e.g. the 513-page pre-fault test).
+    const share = Math.max(1, Math.round((perMode * (1 / (probes[k] as number))) / weight));
+    const each = (probes[k] as number) > longSteps ? share : Math.max(share, minPerScenario);
     const t0 = performance.now();
     const r = explore({ scenario, variant: null, seed, schedules: each, outDir: 'gmemsim-out/soak', force: true });
     const ms = performance.now() - t0;
@@ -54,6 +68,6 @@ const totals = modes.map((mode) => {
   return { mode, schedules: rows.reduce((a, r) => a + (r['schedules'] as number), 0), violations: rows.reduce((a, r) => a + (r['violations'] as number), 0) };
 });
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/soak.json', JSON.stringify({ benchmark: 'soak', seed, perMode, node: process.version, totals, scenarios: results }, null, 2) + '\n');
+writeFileSync('bench/results/soak.json', JSON.stringify({ benchmark: 'soak', seed, perMode, minPerScenario, longSteps, node: process.version, totals, scenarios: results }, null, 2) + '\n');
 console.log(JSON.stringify({ totals }));
 process.exitCode = failed ? 1 : 0;

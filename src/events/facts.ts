@@ -21,6 +21,9 @@ export const factSchemas = {
   HolePunched: z.object({ thread: id, gmem: id, start: nat, end: nat, folios: z.array(id) }),
   LruBatchAdd: z.object({ folio: id }),
   LruBatchDrained: z.object({ folios: z.array(id) }),
+  /** Arch prepare / invalidate of a folio (SNP RMP state), INV-16. */
+  FolioPrepared: z.object({ folio: id }),
+  FolioArchInvalidated: z.object({ folio: id, why: id }),
   OpReturned: z.object({ thread: id, op: nat, name: id, rc: z.string(), errorOffset: int.nullable() }),
   // --- locks (owned by the actor that records them)
   LockWaiting: z.object({ lock: id, mode, holder: id }),

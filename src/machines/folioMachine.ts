@@ -93,6 +93,8 @@ export interface FolioContext {
   readonly hugeOrigin: string | null;
   /** Refcount frozen for a split or merge: lookups fail. */
   readonly frozen: boolean;
+  /** Arch-prepared for private use (`kvm_arch_gmem_prepare`, e.g. SNP RMP private); INV-16. */
+  readonly prepared?: boolean;
 }
 
 /** Input of a folio. */
@@ -127,6 +129,11 @@ function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?
   ctx.port.record('FolioRef', { folio: ctx.port.id, delta, refcount, why });
   if (refcount !== 0) return false;
   patch.freed = true;
+  if (patch.prepared ?? ctx.prepared ?? false) {
+    // free_folio -> kvm_arch_gmem_invalidate: back to host-owned before the allocator gets it.
+    patch.prepared = false;
+    ctx.port.record('FolioArchInvalidated', { folio: ctx.port.id, why: 'free' });
+  }
   if (ctx.hugePage === null) {
     ctx.port.record('FolioFreed', { folio: ctx.port.id });
     return false;
@@ -205,6 +212,22 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       else patch.lockWaiters = [...ctx.lockWaiters, waiter];
       return patch;
     }
+    case 'folio.prepare':
+      // kvm_gmem_prepare_folio -> kvm_arch_gmem_prepare (idempotent).
+      if (ctx.prepared !== true) {
+        patch.prepared = true;
+        ctx.port.record('FolioPrepared', { folio: id });
+      }
+      answer(ctx, to, 'ack');
+      return patch;
+    case 'folio.archInvalidate':
+      // kvm_arch_gmem_invalidate on a private->shared conversion (S-INPLACE-v8).
+      if (ctx.prepared === true) {
+        patch.prepared = false;
+        ctx.port.record('FolioArchInvalidated', { folio: id, why: m['why'] as string });
+      }
+      answer(ctx, to, 'ack');
+      return patch;
     case 'folio.zero':
       patch.uptodate = true;
       patch.contents = new Map();

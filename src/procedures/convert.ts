@@ -73,6 +73,11 @@ function* convertOnce(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext): 
     }
   }
   const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
+  if (!toPrivate) {
+    // To shared: kvm_arch_gmem_invalidate (e.g. SNP RMP -> shared) before the page can be host-faulted (INV-16).
+    const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+    for (const folio of strs(list, 'folios')) yield* call(folio, { type: 'folio.archInvalidate', why: 'convert' });
+  }
   yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start, end, private: toPrivate });
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(ACTOR.gmem, 'invalidate', 'W');

@@ -151,7 +151,8 @@ function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> 
   const f = yield* getFolio(req.index, { create: true, lock: true, why: 'kvm-pfn' });
   if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
   if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
-  // Private: kvm_gmem_prepare_folio (arch prepare, e.g. SNP RMP) would run here; not modelled.
+  // Private: kvm_gmem_prepare_folio (arch prepare, e.g. SNP RMP private), only for private pages.
+  if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
   const maxLevel = yield* maxMappingLevel(ctx, req, f.base, f.order);
   yield* call(f.folio, { type: 'folio.unlock' });
   yield* unlock(ACTOR.gmem, 'invalidate', 'R');
@@ -336,6 +337,7 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
       return 'hwpoison';
     }
     if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+    if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
     yield* call(f.folio, { type: 'folio.unlock' });
     const subpage = index - f.base;
     // Upstream folios are order 0: *max_order = 0, a 4K leaf.

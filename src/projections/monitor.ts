@@ -19,6 +19,7 @@ import { inv6 } from './checkers/inv6FaultRetry.js';
 import { inv9 } from './checkers/inv9StaleSpte.js';
 import { inv20 } from './checkers/inv20MemoryFaultExit.js';
 import { inv4 } from './checkers/inv4LockDiscipline.js';
+import { inv16 } from './checkers/inv16ArchBracketing.js';
 import { inv7 } from './checkers/inv7InvalidationBookkeeping.js';
 import { inv14 } from './checkers/inv14LockOrder.js';
 import { inv14Srcu } from './checkers/inv14Srcu.js';
@@ -35,7 +36,7 @@ import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv14Srcu, inv17, inv18, inv20, livenessChecker, prefaultExpectChecker, expectChecker, guestExpectChecker, deadlockChecker, inv3, storeExact, inv1V1, inv2V1];
+export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv16, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv14Srcu, inv17, inv18, inv20, livenessChecker, prefaultExpectChecker, expectChecker, guestExpectChecker, deadlockChecker, inv3, storeExact, inv1V1, inv2V1];
 
 /** A monitor over one run or log. */
 export class Monitor {
