@@ -40,9 +40,13 @@ export interface FolioErr {
  * A frozen folio (a split or merge in progress) fails `folio_try_get` like a
  * truncated one, and the lookup is retried.
  */
-export function* getFolioOrErr(index: number, opts: { create: boolean; lock: boolean; why: string }): Proc<HeldFolio | FolioErr | null> {
+export function* getFolioOrErr(
+  index: number,
+  opts: { create: boolean; lock: boolean; why: string },
+  gmem: string = ACTOR.gmem
+): Proc<HeldFolio | FolioErr | null> {
   for (let attempt = 0; attempt < LOOKUP_RETRIES_MAX; attempt++) {
-    const r = yield* call(ACTOR.gmem, { type: 'gmem.filemap.get', index, create: opts.create });
+    const r = yield* call(gmem, { type: 'gmem.filemap.get', index, create: opts.create });
     if (r.type === 'gmem.error') return { err: str(r, 'rc') };
     if (typeof r['err'] === 'string') return { err: r['err'] };
     const folio = r['folio'];
@@ -50,5 +54,5 @@ export function* getFolioOrErr(index: number, opts: { create: boolean; lock: boo
     const g = yield* call(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });
     if (bool(g, 'ok')) return { folio: str(g, 'folio'), base: num(g, 'base'), order: num(g, 'order'), uptodate: bool(g, 'uptodate') };
   }
-  throw new Error(`filemap lookup of index ${index} kept racing with truncation`);
+  throw new Error(`filemap lookup of ${gmem} index ${index} kept racing with truncation`);
 }
