@@ -103,6 +103,7 @@ export const VARIANTS: readonly VariantInfo[] = [
       'the vCPU fault installs the SPTE under mmu_lock without mmu_invalidate_retry_gfn, trusting only the lockless mmu_invalidate_retry_gfn_unsafe pre-checks (the SPTE then outlives the truncation: INV-9 follows)',
     modes: ['rfc-inplace-v8'],
     breaks: 'INV-6',
+    alsoBreaks: ['INV-16', 'INV-5', 'INV-9'],
     scenario: 'private-fault-vs-punch-hole'
   },
   {
