@@ -22,7 +22,8 @@ function log(fs: readonly F[]): LogEntry[] {
 function violations(fs: readonly F[], spec?: unknown): string[] {
   const m = new Monitor(header(spec));
   for (const e of log(fs)) m.push(e);
-  return m.violations.map((v) => v.invariant);
+  // These hand-built logs leave out the arch prepare/invalidate facts; INV-16 has its own tests (test/checkers/inv16.test.ts).
+  return m.violations.map((v) => v.invariant).filter((id) => id !== 'INV-16');
 }
 
 const SETUP: F[] = [
