@@ -103,7 +103,12 @@ const result = {
   withNdjsonFile: withFile,
   entriesPerStep: Math.round((full.entries / full.steps) * 100) / 100,
   plainJsMailboxLoop: { deliveries, ms: Math.round(plainMs), stepsPerSec: Math.round((deliveries * 1000) / plainMs) },
-  xstateSendPlusRxjsNext: { deliveries, ms: Math.round(xstateMs), stepsPerSec: Math.round((deliveries * 1000) / xstateMs), usPerDelivery: Math.round((xstateMs * 1000 * 100) / deliveries) / 100 }
+  xstateSendPlusRxjsNext: {
+    deliveries,
+    ms: Math.round(xstateMs),
+    stepsPerSec: Math.round((deliveries * 1000) / xstateMs),
+    usPerDelivery: Math.round((xstateMs * 1000 * 100) / deliveries) / 100
+  }
 };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/pipeline.json', JSON.stringify(result, null, 2) + '\n');

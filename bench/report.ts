@@ -11,22 +11,37 @@ interface Measure {
   readonly stepsPerSec: number;
 }
 const read = <T>(path: string): T | null => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : null);
-const fmt = (n: number | null | undefined, digits = 0): string => (n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | null | undefined, digits = 0): string =>
+  n === null || n === undefined ? '-' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 const lines: string[] = [];
-const pipeline = read<{ fullPipeline: Measure; checkersOff: Measure; withNdjsonFile: Measure; plainJsMailboxLoop: Measure; xstateSendPlusRxjsNext: Measure & { usPerDelivery: number }; entriesPerStep: number; scenario: string; node: string }>('bench/results/pipeline.json');
+const pipeline = read<{
+  fullPipeline: Measure;
+  checkersOff: Measure;
+  withNdjsonFile: Measure;
+  plainJsMailboxLoop: Measure;
+  xstateSendPlusRxjsNext: Measure & { usPerDelivery: number };
+  entriesPerStep: number;
+  scenario: string;
+  node: string;
+}>('bench/results/pipeline.json');
 if (pipeline !== null) {
   lines.push(`Pipeline (\`bench/results/pipeline.json\`, scenario ${pipeline.scenario}, Node ${pipeline.node}, one core):`, '');
   lines.push('| measure | steps/s |', '|---|---:|');
   lines.push(`| whole pipeline, every checker on | ${fmt(pipeline.fullPipeline.stepsPerSec)} |`);
   lines.push(`| whole pipeline, checkers off | ${fmt(pipeline.checkersOff.stepsPerSec)} |`);
   lines.push(`| whole pipeline + NDJSON log file | ${fmt(pipeline.withNdjsonFile.stepsPerSec)} |`);
-  lines.push(`| xstate \`send\` + RxJS \`next\` only, same deliveries (${fmt(pipeline.xstateSendPlusRxjsNext.usPerDelivery, 2)} us each) | ${fmt(pipeline.xstateSendPlusRxjsNext.stepsPerSec)} |`);
+  lines.push(
+    `| xstate \`send\` + RxJS \`next\` only, same deliveries (${fmt(pipeline.xstateSendPlusRxjsNext.usPerDelivery, 2)} us each) | ${fmt(pipeline.xstateSendPlusRxjsNext.stepsPerSec)} |`
+  );
   lines.push(`| plain-JS mailbox loop, same deliveries | ${fmt(pipeline.plainJsMailboxLoop.stepsPerSec)} |`, '');
 }
 const memory = read<{ rssMiB: number; heapUsedMiB: number; scenario: string; steps: number }>('bench/results/memory.json');
 if (memory !== null) {
-  lines.push(`Memory (\`bench/results/memory.json\`): ${memory.scenario}: peak RSS ${fmt(memory.rssMiB, 1)} MiB, heap ${fmt(memory.heapUsedMiB, 1)} MiB after ${fmt(memory.steps)} steps (limit 200 MiB).`, '');
+  lines.push(
+    `Memory (\`bench/results/memory.json\`): ${memory.scenario}: peak RSS ${fmt(memory.rssMiB, 1)} MiB, heap ${fmt(memory.heapUsedMiB, 1)} MiB after ${fmt(memory.steps)} steps (limit 200 MiB).`,
+    ''
+  );
 }
 interface Strat {
   readonly found: number;
@@ -36,13 +51,27 @@ interface Strat {
   readonly medianSchedulesToFirstViolation: number | null;
   readonly maxSchedulesToFirstViolation?: number | null;
 }
-const explore = read<{ seeds: number; variants: { variant: string; scenario: string; invariant: string | null; strategies?: Record<string, Strat>; shrink: { before: { steps: number; ops: number }; after: { steps: number; ops: number } } | null }[] }>('bench/results/explore.json');
+const explore = read<{
+  seeds: number;
+  variants: {
+    variant: string;
+    scenario: string;
+    invariant: string | null;
+    strategies?: Record<string, Strat>;
+    shrink: { before: { steps: number; ops: number }; after: { steps: number; ops: number } } | null;
+  }[];
+}>('bench/results/explore.json');
 if (explore !== null) {
-  lines.push(`Time to the first violation per variant (\`bench/results/explore.json\`, ${explore.seeds} master seeds each; ms median / max, schedules median / max):`, '');
+  lines.push(
+    `Time to the first violation per variant (\`bench/results/explore.json\`, ${explore.seeds} master seeds each; ms median / max, schedules median / max):`,
+    ''
+  );
   lines.push('| variant | invariant | random | pct | pos | portfolio | shrunk steps (ops) |', '|---|---|---|---|---|---|---|');
   for (const v of explore.variants) {
     const cell = (s: Strat | undefined): string =>
-      s === undefined ? '-' : `${fmt(s.medianMsToFirstViolation, 1)} / ${fmt(s.maxMsToFirstViolation, 1)} ms; ${fmt(s.medianSchedulesToFirstViolation)} / ${fmt(s.maxSchedulesToFirstViolation)} (${s.found}/${s.of})`;
+      s === undefined
+        ? '-'
+        : `${fmt(s.medianMsToFirstViolation, 1)} / ${fmt(s.maxMsToFirstViolation, 1)} ms; ${fmt(s.medianSchedulesToFirstViolation)} / ${fmt(s.maxSchedulesToFirstViolation)} (${s.found}/${s.of})`;
     const st = v.strategies ?? {};
     const sh = v.shrink === null ? '-' : `${v.shrink.before.steps} → ${v.shrink.after.steps} (${v.shrink.before.ops} → ${v.shrink.after.ops})`;
     lines.push(`| ${v.variant} | ${v.invariant ?? '-'} | ${cell(st['random'])} | ${cell(st['pct'])} | ${cell(st['pos'])} | ${cell(st['portfolio'])} | ${sh} |`);
@@ -51,7 +80,10 @@ if (explore !== null) {
 }
 const soak = read<{ seed: number; totals: { mode: string; schedules: number; violations: number }[] }>('bench/results/soak.json');
 if (soak !== null) {
-  lines.push(`Soak (\`npm run soak\`, \`bench/results/soak.json\`, seed ${soak.seed}): correct protocol, random schedules across the built-in scenarios of each mode:`, '');
+  lines.push(
+    `Soak (\`npm run soak\`, \`bench/results/soak.json\`, seed ${soak.seed}): correct protocol, random schedules across the built-in scenarios of each mode:`,
+    ''
+  );
   lines.push('| mode | schedules | violations |', '|---|---:|---:|');
   for (const t of soak.totals) lines.push(`| ${t.mode} | ${fmt(t.schedules)} | ${t.violations} |`);
   lines.push('');

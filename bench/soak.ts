@@ -68,6 +68,9 @@ const totals = modes.map((mode) => {
   return { mode, schedules: rows.reduce((a, r) => a + (r['schedules'] as number), 0), violations: rows.reduce((a, r) => a + (r['violations'] as number), 0) };
 });
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/soak.json', JSON.stringify({ benchmark: 'soak', seed, perMode, minPerScenario, longSteps, node: process.version, totals, scenarios: results }, null, 2) + '\n');
+writeFileSync(
+  'bench/results/soak.json',
+  JSON.stringify({ benchmark: 'soak', seed, perMode, minPerScenario, longSteps, node: process.version, totals, scenarios: results }, null, 2) + '\n'
+);
 console.log(JSON.stringify({ totals }));
 process.exitCode = failed ? 1 : 0;

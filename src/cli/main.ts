@@ -49,7 +49,7 @@ async function withErrorsAsync(out: Out, fn: () => Promise<ExitCode>): Promise<E
 }
 
 const scenarioOption = (): Option => new Option('--scenario <name|file>', 'built-in scenario name or JSON scenario file (default: the built-in default)');
-const modeOption = (): Option => new Option('--mode <mode>', 'protocol design to model (overrides the scenario\'s mode)');
+const modeOption = (): Option => new Option('--mode <mode>', "protocol design to model (overrides the scenario's mode)");
 const variantOption = (): Option => new Option('--variant <id>', 'reintroduce a catalogued bug (see `gmemsim variants`)');
 const jsonOption = (): Option => new Option('--json', 'print one JSON summary object as the last line of stdout');
 

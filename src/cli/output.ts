@@ -16,7 +16,11 @@ export interface Out {
 }
 
 /** Builds the output for a command invocation. */
-export function makeOut(json: boolean, write: (s: string) => void = (s) => process.stdout.write(s), writeErr: (s: string) => void = (s) => process.stderr.write(s)): Out {
+export function makeOut(
+  json: boolean,
+  write: (s: string) => void = (s) => process.stdout.write(s),
+  writeErr: (s: string) => void = (s) => process.stderr.write(s)
+): Out {
   return {
     json,
     line: (text) => {

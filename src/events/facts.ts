@@ -95,7 +95,18 @@ export const factSchemas = {
   // --- the VM: memslots, SRCU, VM attributes, lpage_info, file lifetimes (O1, O2, O5, O6, O8, O11; kvmVmMachine.ts)
   VmCreated: z.object({ vm: id, type: z.enum(['DEFAULT', 'SW_PROTECTED', 'SNP', 'TDX']), preFaultAllowed: z.boolean() }),
   VmRefs: z.object({ vm: id, users: int, why: id }),
-  MemslotCreated: z.object({ vm: id, slot: id, id: nat, asId: nat, baseGfn: nat, npages: z.number().int().positive(), flags: z.string(), gmem: z.string(), pgoff: nat, userspacePage: nat }),
+  MemslotCreated: z.object({
+    vm: id,
+    slot: id,
+    id: nat,
+    asId: nat,
+    baseGfn: nat,
+    npages: z.number().int().positive(),
+    flags: z.string(),
+    gmem: z.string(),
+    pgoff: nat,
+    userspacePage: nat
+  }),
   MemslotInvalidated: z.object({ vm: id, slot: id, id: nat, asId: nat }),
   MemslotDeleted: z.object({ vm: id, slot: id, id: nat, asId: nat }),
   MemslotFreed: z.object({ vm: id, slot: id }),

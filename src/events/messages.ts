@@ -36,8 +36,7 @@ export type LockMessage =
 
 /** Reply to `lock.acquire` once the lock is held, and to `lock.release`. */
 export type LockReply =
-  | { readonly type: 'lock.granted'; readonly lock: LockName; readonly mode: LockMode }
-  | { readonly type: 'lock.released'; readonly lock: LockName };
+  { readonly type: 'lock.granted'; readonly lock: LockName; readonly mode: LockMode } | { readonly type: 'lock.released'; readonly lock: LockName };
 
 /** Start signal the world sends each program-running actor (threads, vCPUs). */
 export interface RunMessage {

@@ -27,7 +27,9 @@ function opArbitrary(pages: number): fc.Arbitrary<VmmOpInput> {
   const index = fc.nat({ max: pages - 1 });
   const range = fc.tuple(index, fc.integer({ min: 1, max: pages })).map(([i, n]) => ({ offset: i * PAGE_SIZE, size: Math.min(n, pages - i) * PAGE_SIZE }));
   return fc.oneof(
-    fc.record({ write: fc.boolean(), index, value: fc.nat({ max: 255 }) }).map(({ write, index: i, value }): VmmOpInput => (write ? { op: 'access', index: i, write, value } : { op: 'access', index: i })),
+    fc
+      .record({ write: fc.boolean(), index, value: fc.nat({ max: 255 }) })
+      .map(({ write, index: i, value }): VmmOpInput => (write ? { op: 'access', index: i, write, value } : { op: 'access', index: i })),
     fc.tuple(range, fc.constantFrom('private' as const, 'shared' as const)).map(([r, to]): VmmOpInput => ({ op: 'convert', ...r, to })),
     fc
       .record({ index, kind: fc.constantFrom('pin' as const, 'get' as const), longterm: fc.boolean() })
@@ -49,29 +51,24 @@ export function workloadArbitrary(constraints: WorkloadConstraints = {}): fc.Arb
   const threadsMax = Math.max(1, constraints.threadsMax ?? 2);
   const opsMax = Math.max(1, constraints.opsMax ?? 3);
   return fc.integer({ min: 1, max: pagesMax }).chain((pages) =>
-    fc
-      .array(
-        fc.array(opArbitrary(pages), { minLength: 1, maxLength: opsMax }),
-        { minLength: 1, maxLength: threadsMax }
-      )
-      .map((threads) => {
-        const programs = threads.map((ops, ti) => {
-          // Pins get unique names; each is dropped at the end of the thread's program.
-          const unpins: VmmOpInput[] = [];
-          const out = ops.map((op, oi): VmmOpInput => {
-            if (op.op !== 'pin') return op;
-            const pin = `p${ti}_${oi}`;
-            unpins.push({ op: 'unpin', pin });
-            return { ...op, pin };
-          });
-          return { ops: [...out, ...unpins] };
+    fc.array(fc.array(opArbitrary(pages), { minLength: 1, maxLength: opsMax }), { minLength: 1, maxLength: threadsMax }).map((threads) => {
+      const programs = threads.map((ops, ti) => {
+        // Pins get unique names; each is dropped at the end of the thread's program.
+        const unpins: VmmOpInput[] = [];
+        const out = ops.map((op, oi): VmmOpInput => {
+          if (op.op !== 'pin') return op;
+          const pin = `p${ti}_${oi}`;
+          unpins.push({ op: 'unpin', pin });
+          return { ...op, pin };
         });
-        return scenarioSchema.parse({
-          name: constraints.name ?? 'generated',
-          ...(constraints.mode === undefined ? {} : { mode: constraints.mode }),
-          gmem: { pages },
-          threads: programs
-        });
-      })
+        return { ops: [...out, ...unpins] };
+      });
+      return scenarioSchema.parse({
+        name: constraints.name ?? 'generated',
+        ...(constraints.mode === undefined ? {} : { mode: constraints.mode }),
+        gmem: { pages },
+        threads: programs
+      });
+    })
   );
 }

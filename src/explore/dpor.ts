@@ -249,7 +249,19 @@ function result(
   stepsMax: number,
   found: DporResult['found']
 ): DporResult {
-  return { mode, executions, sleepBlocked, pruned, complete, incompleteReason, preemptionBounded: false, steps, stepsMin: executions === 0 ? 0 : stepsMin, stepsMax, found };
+  return {
+    mode,
+    executions,
+    sleepBlocked,
+    pruned,
+    complete,
+    incompleteReason,
+    preemptionBounded: false,
+    steps,
+    stepsMin: executions === 0 ? 0 : stepsMin,
+    stepsMax,
+    found
+  };
 }
 
 /** Race detection on a finished trace; adds source-set backtrack points to the stack. */

@@ -277,10 +277,22 @@ function saveRun(path: string, force: boolean, scenario: Scenario, seed: number,
   return entries;
 }
 
-function shrinkAndSave(opts: ExploreOptions, scenario: Scenario, seed: number, violation: Violation, entries: readonly LogEntry[]): ShrunkCounterexample | null {
+function shrinkAndSave(
+  opts: ExploreOptions,
+  scenario: Scenario,
+  seed: number,
+  violation: Violation,
+  entries: readonly LogEntry[]
+): ShrunkCounterexample | null {
   if (opts.shrink === false) return null;
   const r = shrink(
-    { scenario, variant: opts.variant, invariant: violation.invariant, choices: choiceKeysOfEntries(entries), ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }) },
+    {
+      scenario,
+      variant: opts.variant,
+      invariant: violation.invariant,
+      choices: choiceKeysOfEntries(entries),
+      ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps })
+    },
     typeof opts.shrink === 'object' ? opts.shrink : {}
   );
   if (r === null) return null;
@@ -368,7 +380,10 @@ function exploreDpor(opts: ExploreOptions): ExploreResult {
     strategy: 'dpor',
     kinds: { dpor: r.executions },
     boundHits: r.incompleteReason === 'maxSteps' ? 1 : 0,
-    coverage: observer === undefined ? { transitionsCovered: 0, transitionsDefined: 0, distinctStates: 0 } : coverageOf(observer.covered, observer.defined, observer.states.size),
+    coverage:
+      observer === undefined
+        ? { transitionsCovered: 0, transitionsDefined: 0, distinctStates: 0 }
+        : coverageOf(observer.covered, observer.defined, observer.states.size),
     pctK: 0,
     determinismChecks: 0,
     dpor: r

@@ -368,7 +368,16 @@ function onFaultabilityRequest(ctx: GmemContext, m: Delivered): Patch | null {
       const faultable = m['faultable'] as boolean;
       const r = storeFaultable(x, start, end, faultable, m['how'] === 'range' ? 'range' : 'index');
       const runs = faultableRuns(r.next, r.start, r.end);
-      ctx.port.record('FaultabilityStored', { gmem: id, start, end, faultable, by: m.from, runStarts: runs.starts, runEnds: runs.ends, runFaultable: runs.faultable });
+      ctx.port.record('FaultabilityStored', {
+        gmem: id,
+        start,
+        end,
+        faultable,
+        by: m.from,
+        runStarts: runs.starts,
+        runEnds: runs.ends,
+        runFaultable: runs.faultable
+      });
       reply(ctx, m, 'ack', {});
       return { faultability: r.next };
     }
@@ -555,7 +564,8 @@ export const gmemInodeMachine = setup({
       }
       const flags = [env.gmemMmap === true ? 'MMAP' : '', env.initShared ? 'INIT_SHARED' : ''].filter((f) => f !== '').join('|');
       port.record('GmemCreated', { gmem: port.id, pages: env.pages, flags, folioOrder: env.folioOrder });
-      for (const b of context.bindings) port.record('GmemBound', { gmem: port.id, slot: b.slot, pgoff: b.pgoff, npages: b.npages, baseGfn: b.baseGfn, uid: b.uid });
+      for (const b of context.bindings)
+        port.record('GmemBound', { gmem: port.id, slot: b.slot, pgoff: b.pgoff, npages: b.npages, baseGfn: b.baseGfn, uid: b.uid });
       if (context.faultability !== null) {
         // rfc-1g-v1: the VM attribute array is the attribute truth; guest_memfd has only the faultability xarray.
         const f = isFaultable(context.faultability, 0);
@@ -594,7 +604,9 @@ export const gmemInodeMachine = setup({
       fileRefs: 1,
       file: 'open',
       faultability:
-        env.mode === 'rfc-1g-v1' ? initialFaultability(env.pages, env.initShared, env.variant === 'B13-INV' ? 'present-unfaultable' : 'present-faultable') : null
+        env.mode === 'rfc-1g-v1'
+          ? initialFaultability(env.pages, env.initShared, env.variant === 'B13-INV' ? 'present-unfaultable' : 'present-faultable')
+          : null
     };
   },
   entry: 'announce',

@@ -321,9 +321,24 @@ export const kvmMmuMachine = setup({
     mmuLock: {
       initial: 'unlocked',
       states: {
-        unlocked: { always: [{ guard: 'isWrite', target: 'write' }, { guard: 'isRead', target: 'read' }] },
-        read: { always: [{ guard: 'isWrite', target: 'write' }, { guard: 'isUnlocked', target: 'unlocked' }] },
-        write: { always: [{ guard: 'isRead', target: 'read' }, { guard: 'isUnlocked', target: 'unlocked' }] }
+        unlocked: {
+          always: [
+            { guard: 'isWrite', target: 'write' },
+            { guard: 'isRead', target: 'read' }
+          ]
+        },
+        read: {
+          always: [
+            { guard: 'isWrite', target: 'write' },
+            { guard: 'isUnlocked', target: 'unlocked' }
+          ]
+        },
+        write: {
+          always: [
+            { guard: 'isRead', target: 'read' },
+            { guard: 'isUnlocked', target: 'unlocked' }
+          ]
+        }
       }
     },
     invalidation: {

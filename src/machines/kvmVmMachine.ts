@@ -147,7 +147,9 @@ export function memslotsOf(env: ModelEnv): readonly MemslotConfig[] {
   if (env.vm !== undefined) return env.vm.memslots;
   const b = env.binding;
   if (b === null) return [];
-  return [{ id: b.slot, asId: 0, baseGfn: b.baseGfn, npages: b.npages, gmem: 'gmem0', pgoff: b.pgoff, userspacePage: 0x40000 + b.slot * 0x40000, sharedLevel: 1 }];
+  return [
+    { id: b.slot, asId: 0, baseGfn: b.baseGfn, npages: b.npages, gmem: 'gmem0', pgoff: b.pgoff, userspacePage: 0x40000 + b.slot * 0x40000, sharedLevel: 1 }
+  ];
 }
 
 /** The VM type of a run. */
@@ -166,7 +168,21 @@ function flagsOf(s: Memslot): string {
 /** The flat description of a memslot in replies and facts. */
 function slotData(s: Memslot | undefined): Record<string, Value> {
   if (s === undefined) {
-    return { found: false, slot: '', id: 0, asId: 0, baseGfn: 0, npages: 0, gmem: '', pgoff: 0, userspacePage: 0, sharedLevel: 1, guestMemfd: false, gmemOnly: false, invalid: false };
+    return {
+      found: false,
+      slot: '',
+      id: 0,
+      asId: 0,
+      baseGfn: 0,
+      npages: 0,
+      gmem: '',
+      pgoff: 0,
+      userspacePage: 0,
+      sharedLevel: 1,
+      guestMemfd: false,
+      gmemOnly: false,
+      invalid: false
+    };
   }
   return {
     found: true,

@@ -68,10 +68,7 @@ type ProgramEvent = Message;
  * finish, until the procedure yields or the program ends. Sends the yielded
  * request through the port. Returns the context fields that changed.
  */
-function advance<TOp extends { readonly op: string }>(
-  ctx: ProgramContext<TOp>,
-  input: Resume | undefined
-): Partial<ProgramContext<TOp>> {
+function advance<TOp extends { readonly op: string }>(ctx: ProgramContext<TOp>, input: Resume | undefined): Partial<ProgramContext<TOp>> {
   let { pc, proc } = ctx;
   let resume = input;
   const procCtx: ProcContext = { self: ctx.port.id, env: ctx.env, locals: ctx.locals, record: (type, data) => ctx.port.record(type, data) };

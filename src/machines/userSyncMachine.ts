@@ -69,6 +69,11 @@ export const userSyncMachine = setup({
   actions: { serve: assign(({ context, event }) => onRequest(context, event)) }
 }).createMachine({
   id: 'userSync',
-  context: ({ input }) => ({ port: input.port, signalled: new Set(), waiters: new Map(), signallable: input.signallable === undefined ? null : new Set(input.signallable) }),
+  context: ({ input }) => ({
+    port: input.port,
+    signalled: new Set(),
+    waiters: new Map(),
+    signallable: input.signallable === undefined ? null : new Set(input.signallable)
+  }),
   on: { '*': { actions: 'serve' } }
 });

@@ -28,7 +28,16 @@ import type { VcpuOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { guestAccess, mapGpaRange } from '../procedures/guest.js';
 import type { Proc } from '../procedures/proc.js';
-import { injectRootAllocFailure, preFault, preFaultTest, setVcpuMode, signalVcpu, vcpuSignalEvent, vcpuWaitEvent, withExitErrno } from '../procedures/prefault.js';
+import {
+  injectRootAllocFailure,
+  preFault,
+  preFaultTest,
+  setVcpuMode,
+  signalVcpu,
+  vcpuSignalEvent,
+  vcpuWaitEvent,
+  withExitErrno
+} from '../procedures/prefault.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
 
 /** The kernel path that runs guest op `op`. */

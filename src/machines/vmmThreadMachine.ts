@@ -16,7 +16,20 @@ import { markVmDead, signalEvent, waitEvent } from '../procedures/userSync.js';
 import { punchHole } from '../procedures/punchHole.js';
 import type { OpResult } from '../model/ops.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
-import { closeFd, createGmem, createMemslot, deleteMemslot, fileIo, fstat, kvmRun, madviseGmem, mmapGmem, setMemoryAttributes, uaccess, umunmap } from '../procedures/vmOps.js';
+import {
+  closeFd,
+  createGmem,
+  createMemslot,
+  deleteMemslot,
+  fileIo,
+  fstat,
+  kvmRun,
+  madviseGmem,
+  mmapGmem,
+  setMemoryAttributes,
+  uaccess,
+  umunmap
+} from '../procedures/vmOps.js';
 
 /** The kernel path that runs `op`. */
 export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {

@@ -83,9 +83,7 @@ export const preFaultTestOpSchema = z
   .strict();
 
 /** Puts the vCPU in `mode` (SMI / RSM, nested VM-entry / VM-exit): `kvm_mmu_reset_context`, the root is reloaded lazily. */
-export const setVcpuModeOpSchema = z
-  .object({ op: z.literal('setVcpuMode'), mode: z.enum(['normal', 'smm', 'guest']), expect: rcs.optional() })
-  .strict();
+export const setVcpuModeOpSchema = z.object({ op: z.literal('setVcpuMode'), mode: z.enum(['normal', 'smm', 'guest']), expect: rcs.optional() }).strict();
 
 /** Fault injection on the vCPU thread (fail-nth): the next `count` root allocations of `kvm_mmu_reload` fail with -ENOMEM (B9's trigger). */
 export const injectRootAllocFailureOpSchema = z
@@ -105,10 +103,28 @@ export const vcpuSignalEventOpSchema = z.object({ op: z.literal('signalEvent'), 
 export const guestOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema]);
 
 /** vCPU ioctls the VMM issues on the vCPU thread (pre-fault, mode changes, fault injection, signals; O13). */
-export const vcpuIoctlOpSchema = z.union([vcpuWaitEventOpSchema, vcpuSignalEventOpSchema, preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
+export const vcpuIoctlOpSchema = z.union([
+  vcpuWaitEventOpSchema,
+  vcpuSignalEventOpSchema,
+  preFaultOpSchema,
+  preFaultTestOpSchema,
+  setVcpuModeOpSchema,
+  injectRootAllocFailureOpSchema,
+  signalVcpuOpSchema
+]);
 
 /** Any op of a vCPU thread's program: a guest op or a vCPU ioctl. */
-export const vcpuOpSchema = z.union([guestAccessOpSchema, mapGpaRangeOpSchema, vcpuWaitEventOpSchema, vcpuSignalEventOpSchema, preFaultOpSchema, preFaultTestOpSchema, setVcpuModeOpSchema, injectRootAllocFailureOpSchema, signalVcpuOpSchema]);
+export const vcpuOpSchema = z.union([
+  guestAccessOpSchema,
+  mapGpaRangeOpSchema,
+  vcpuWaitEventOpSchema,
+  vcpuSignalEventOpSchema,
+  preFaultOpSchema,
+  preFaultTestOpSchema,
+  setVcpuModeOpSchema,
+  injectRootAllocFailureOpSchema,
+  signalVcpuOpSchema
+]);
 
 /** A guest op, after defaults are applied. */
 export type GuestOp = z.infer<typeof guestOpSchema>;

@@ -26,7 +26,14 @@ export const convertOpSchema = z
   .strict();
 /** GUP on page `index`: FOLL_PIN (`pin`, optionally FOLL_LONGTERM) or FOLL_GET (`get`, e.g. vmsplice). */
 export const pinOpSchema = z
-  .object({ op: z.literal('pin'), index: nat, pin: z.string().min(1), kind: z.enum(['pin', 'get']).default('pin'), longterm: z.boolean().default(false), ...common })
+  .object({
+    op: z.literal('pin'),
+    index: nat,
+    pin: z.string().min(1),
+    kind: z.enum(['pin', 'get']).default('pin'),
+    longterm: z.boolean().default(false),
+    ...common
+  })
   .strict();
 /** Drops the reference taken by the `pin` op named `pin`. */
 export const unpinOpSchema = z.object({ op: z.literal('unpin'), pin: z.string().min(1), ...common }).strict();
@@ -36,9 +43,7 @@ export const munmapOpSchema = z.object({ op: z.literal('munmap'), index: nat, np
 export const punchHoleOpSchema = z.object({ op: z.literal('punchHole'), offset: nat, size: nat, ...common }).strict();
 
 /** fallocate(KEEP_SIZE) allocation of `[offset, offset+size)` bytes (O3); `keepSize: false` is the unsupported mode (`-EOPNOTSUPP`). */
-export const fallocateOpSchema = z
-  .object({ op: z.literal('fallocate'), offset: nat, size: nat, keepSize: z.boolean().default(true), ...common })
-  .strict();
+export const fallocateOpSchema = z.object({ op: z.literal('fallocate'), offset: nat, size: nat, keepSize: z.boolean().default(true), ...common }).strict();
 
 // --- the VM and file ops of the upstream modes (O1, O2, O5, O6, O8; procedures/vmOps.ts)
 
@@ -89,21 +94,21 @@ export const fileIoOpSchema = z
   .object({ op: z.literal('fileIo'), fd, kind: z.enum(['read', 'write', 'pread', 'pwrite']), len: nat.default(64), ...common })
   .strict();
 /** mmap(size, MAP_SHARED or MAP_PRIVATE) of a guest_memfd (O8 / §1.4). */
-export const mmapOpSchema = z
-  .object({ op: z.literal('mmap'), fd, size: nat, shared: z.boolean().default(true), ...common })
-  .strict();
+export const mmapOpSchema = z.object({ op: z.literal('mmap'), fd, size: nat, shared: z.boolean().default(true), ...common }).strict();
 /** madvise on the guest_memfd mapping: MADV_HUGEPAGE, MADV_COLLAPSE (refused), MADV_DONTNEED (zaps PTEs). */
 export const madviseOpSchema = z
-  .object({ op: z.literal('madvise'), advice: z.enum(['MADV_HUGEPAGE', 'MADV_COLLAPSE', 'MADV_DONTNEED']), index: nat, npages: z.number().int().positive().default(1), ...common })
+  .object({
+    op: z.literal('madvise'),
+    advice: z.enum(['MADV_HUGEPAGE', 'MADV_COLLAPSE', 'MADV_DONTNEED']),
+    index: nat,
+    npages: z.number().int().positive().default(1),
+    ...common
+  })
   .strict();
 /** A VMM load/store to host page `page` of its userspace memory (the memory behind memslots' `userspace_addr`). */
-export const uaccessOpSchema = z
-  .object({ op: z.literal('uaccess'), page: nat, write: z.boolean().default(false), value: nat.optional(), ...common })
-  .strict();
+export const uaccessOpSchema = z.object({ op: z.literal('uaccess'), page: nat, write: z.boolean().default(false), value: nat.optional(), ...common }).strict();
 /** munmap / MADV_DONTNEED of host pages `[page, page+npages)` of userspace memory: fires the mmu-notifier (O8). */
-export const umunmapOpSchema = z
-  .object({ op: z.literal('umunmap'), page: nat, npages: z.number().int().positive().default(1), ...common })
-  .strict();
+export const umunmapOpSchema = z.object({ op: z.literal('umunmap'), page: nat, npages: z.number().int().positive().default(1), ...common }).strict();
 
 /**
  * `KVM_RUN` on the VMM thread itself (the selftests' vcpu_run from the main thread): runs the guest ops in order and
@@ -125,7 +130,14 @@ export const markVmDeadOpSchema = z.object({ op: z.literal('markVmDead'), ...com
  * address `gpa`, copying `value` (the source page contents) into each; the op's value is the number of pages done.
  */
 export const populateOpSchema = z
-  .object({ op: z.literal('populate'), gpa: nat, npages: z.number().int().positive().default(1), value: nat.default(0), expectValue: nat.optional(), ...common })
+  .object({
+    op: z.literal('populate'),
+    gpa: nat,
+    npages: z.number().int().positive().default(1),
+    value: nat.default(0),
+    expectValue: nat.optional(),
+    ...common
+  })
   .strict();
 /** A hardware memory error on page `index` of guest_memfd `fd` (memory_failure -> `kvm_gmem_error_folio`, O17). */
 export const memoryFailureOpSchema = z.object({ op: z.literal('memoryFailure'), fd, index: nat, ...common }).strict();

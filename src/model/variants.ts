@@ -33,7 +33,8 @@ export const VARIANTS: readonly VariantInfo[] = [
   {
     id: 'B19',
     name: 'hugepage installed while memory attributes are changing (not in spec §5: found by gmemsim, upstream 9129633d568e)',
-    change: 'kvm_arch_pre_set_memory_attributes adds only the changing gfns to the invalidation, not the head/tail hugepages they partly cover, so a fault on a neighbouring gfn installs a hugepage from stale mixed flags',
+    change:
+      'kvm_arch_pre_set_memory_attributes adds only the changing gfns to the invalidation, not the head/tail hugepages they partly cover, so a fault on a neighbouring gfn installs a hugepage from stale mixed flags',
     modes: ['upstream-6.8', 'upstream-6.18'],
     breaks: 'INV-21',
     alsoBreaks: ['INV-8', 'INV-5'],
@@ -42,7 +43,8 @@ export const VARIANTS: readonly VariantInfo[] = [
   {
     id: 'B12',
     name: 'per-folio (not per-subpage) pin tracking on a huge folio',
-    change: 'huge folios are never split: a 2M/1G folio with mixed shared/private subpages is host-mapped and GUP-pinned as one large folio, whose pins core-mm cannot attribute to subpages',
+    change:
+      'huge folios are never split: a 2M/1G folio with mixed shared/private subpages is host-mapped and GUP-pinned as one large folio, whose pins core-mm cannot attribute to subpages',
     modes: ['rfc-1g-v2'],
     breaks: 'INV-12',
     scenario: 'hugepage-subpage-pin-convert'
@@ -66,7 +68,8 @@ export const VARIANTS: readonly VariantInfo[] = [
   {
     id: 'B1',
     name: 'unbalanced invalidate_begin/end in guest_memfd punch-hole',
-    change: 'kvm_gmem_invalidate_begin takes mmu_lock and calls kvm_mmu_invalidate_begin even when no binding overlaps, while invalidate_end only runs for an overlap (F-b25a)',
+    change:
+      'kvm_gmem_invalidate_begin takes mmu_lock and calls kvm_mmu_invalidate_begin even when no binding overlaps, while invalidate_end only runs for an overlap (F-b25a)',
     modes: ['rfc-inplace-v8', 'rfc-1g-v2'],
     breaks: 'INV-7',
     scenario: 'punch-unbound-vs-fault'
@@ -114,8 +117,7 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['rfc-1g-v2'],
     breaks: 'INV-11',
     scenario: 'hugepage-punch-refallocate'
-  }
-,
+  },
   {
     id: 'B2',
     name: 'attribute change without range_add',
@@ -169,8 +171,7 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['rfc-1g-v1'],
     breaks: 'INV-3',
     scenario: 'b13-inverted-clobber'
-  }
-,
+  },
   {
     id: 'B8',
     name: 'pre-fault vs memslot deletion deadlock',
@@ -191,7 +192,8 @@ export const VARIANTS: readonly VariantInfo[] = [
   {
     id: 'B14',
     name: 'pre-fault silently maps L1 GPAs in SMM / guest mode',
-    change: 'the rejected v2 patch: KVM_PRE_FAULT_MEMORY forces root_mmu and clears HF_SMM_MASK, mapping the GPA in the non-SMM L1 root with as_id 0 memslots instead of the current mode\'s root (or -EOPNOTSUPP in guest mode)',
+    change:
+      "the rejected v2 patch: KVM_PRE_FAULT_MEMORY forces root_mmu and clears HF_SMM_MASK, mapping the GPA in the non-SMM L1 root with as_id 0 memslots instead of the current mode's root (or -EOPNOTSUPP in guest mode)",
     modes: ['upstream-6.8', 'upstream-6.18'],
     breaks: 'INV-17',
     scenario: 'prefault-vcpu-modes'

@@ -126,7 +126,15 @@ function* fd2022Attempt(ctx: ProcContext, req: FaultRequest, attempt: number): P
     yield* release();
     return { kind: 'retry' };
   }
-  const inst = yield* call(ACTOR.mmu, { type: 'mmu.install', root: rootFor(req.private), gfn, level: 1, private: req.private, pfn: pfn.folio, subpage: pfn.subpage });
+  const inst = yield* call(ACTOR.mmu, {
+    type: 'mmu.install',
+    root: rootFor(req.private),
+    gfn,
+    level: 1,
+    private: req.private,
+    pfn: pfn.folio,
+    subpage: pfn.subpage
+  });
   yield* unlock(ACTOR.mmu, 'mmu', 'R');
   yield* release();
   return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };

@@ -9,9 +9,7 @@
 import type { LockMode, LockName, Message } from '../events/messages.js';
 
 /** What a procedure yields. */
-export type Yielded =
-  | { readonly kind: 'call'; readonly to: string; readonly msg: Message }
-  | { readonly kind: 'await'; readonly n: number };
+export type Yielded = { readonly kind: 'call'; readonly to: string; readonly msg: Message } | { readonly kind: 'await'; readonly n: number };
 
 /** The value a yield resumes with: the reply, or the batch of awaited messages. */
 export type Resume = Message | readonly Message[];

@@ -90,7 +90,18 @@ export interface KvmView {
 
 /** An empty KVM view. */
 export function initialKvmView(): KvmView {
-  return { sptes: new Map(), seq: 0, inProgress: 0, rangeStart: null, rangeEnd: null, beganAt: 0, faults: new Map(), bindings: [], vmAttrs: null, memslots: new Map() };
+  return {
+    sptes: new Map(),
+    seq: 0,
+    inProgress: 0,
+    rangeStart: null,
+    rangeEnd: null,
+    beganAt: 0,
+    faults: new Map(),
+    bindings: [],
+    vmAttrs: null,
+    memslots: new Map()
+  };
 }
 
 /** Pages a leaf at `level` covers. */

@@ -36,7 +36,39 @@ import type { Violation } from './violation.js';
 import { evolveWorldView, initialWorldView, type WorldView } from './worldView.js';
 
 /** Every checker, in report order. */
-export const CHECKERS: readonly CheckerSpec[] = [inv1, inv2, inv4, inv11, inv12, inv13, inv15, inv16, inv4Upstream, inv8, inv10, inv19, inv21, inv5, inv6, inv7, inv9, inv14, inv14Srcu, inv17, inv18, inv20, livenessChecker, prefaultExpectChecker, expectChecker, guestExpectChecker, deadlockChecker, inv3, storeExact, inv1V1, inv2V1];
+export const CHECKERS: readonly CheckerSpec[] = [
+  inv1,
+  inv2,
+  inv4,
+  inv11,
+  inv12,
+  inv13,
+  inv15,
+  inv16,
+  inv4Upstream,
+  inv8,
+  inv10,
+  inv19,
+  inv21,
+  inv5,
+  inv6,
+  inv7,
+  inv9,
+  inv14,
+  inv14Srcu,
+  inv17,
+  inv18,
+  inv20,
+  livenessChecker,
+  prefaultExpectChecker,
+  expectChecker,
+  guestExpectChecker,
+  deadlockChecker,
+  inv3,
+  storeExact,
+  inv1V1,
+  inv2V1
+];
 
 /** A monitor over one run or log. */
 export class Monitor {

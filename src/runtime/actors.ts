@@ -36,7 +36,9 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
       createActor(kworkerMachine, { input: { port, env, program: input['program'] as readonly KworkerOp[], run: runKworkerOp } }).start(),
     hwpoison: (_id, port) => createActor(hwpoisonMachine, { input: { port } }).start(),
     usync: (_id, port, input) =>
-      createActor(userSyncMachine, { input: { port, ...(Array.isArray(input['signallable']) ? { signallable: input['signallable'] as readonly string[] } : {}) } }).start(),
+      createActor(userSyncMachine, {
+        input: { port, ...(Array.isArray(input['signallable']) ? { signallable: input['signallable'] as readonly string[] } : {}) }
+      }).start(),
     lru: (_id, port) => createActor(lruMachine, { input: { port } }).start(),
     mm: (_id, port, input) => createActor(mmMachine, { input: { port, env, gmem: input['gmem'] as string } }).start(),
     mmu: (_id, port) => createActor(kvmMmuMachine, { input: { port, env } }).start(),
@@ -53,7 +55,6 @@ export function actorFactories(env: ModelEnv): Record<string, ActorFactory> {
       }).start(),
     vmmThread: (_id, port, input) =>
       createActor(vmmThreadMachine, { input: { port, env, program: input['program'] as readonly VmmOp[], run: runVmmOp } }).start(),
-    vcpu: (_id, port, input) =>
-      createActor(vcpuMachine, { input: { port, env, program: input['program'] as readonly VcpuOp[], run: runGuestOp } }).start()
+    vcpu: (_id, port, input) => createActor(vcpuMachine, { input: { port, env, program: input['program'] as readonly VcpuOp[], run: runGuestOp } }).start()
   };
 }

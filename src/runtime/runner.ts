@@ -85,13 +85,29 @@ function vmConfigOf(scenario: Scenario): VmConfig {
       userspacePage: m.userspacePage ?? 0x40000 + m.id * 0x40000,
       sharedLevel: level[m.sharedPageSize]
     })) ??
-    (g.bound ? [{ id: 0, asId: 0, baseGfn: g.baseGfn, npages: Math.min(g.bindPages ?? g.pages, g.pages), gmem: ACTOR.gmem, pgoff: 0, userspacePage: 0x40000, sharedLevel: 1 }] : []);
+    (g.bound
+      ? [
+          {
+            id: 0,
+            asId: 0,
+            baseGfn: g.baseGfn,
+            npages: Math.min(g.bindPages ?? g.pages, g.pages),
+            gmem: ACTOR.gmem,
+            pgoff: 0,
+            userspacePage: 0x40000,
+            sharedLevel: 1
+          }
+        ]
+      : []);
   return { type: v?.type ?? (g.initShared && g.mmap ? 'DEFAULT' : 'SW_PROTECTED'), gfnBase: v?.gfnBase ?? g.baseGfn, memslots };
 }
 
 /** True if threads synchronise through userspace events (spec §6.3's slot worker). */
 function usesUserEvents(s: Scenario): boolean {
-  return s.threads.some((t) => t.ops.some((o) => o.op === 'signalEvent' || o.op === 'waitEvent')) || s.vcpus.some((v) => v.ops.some((o) => o.op === 'waitEvent' || o.op === 'signalEvent' || (o.op === 'preFaultTest' && o.sync !== undefined)));
+  return (
+    s.threads.some((t) => t.ops.some((o) => o.op === 'signalEvent' || o.op === 'waitEvent')) ||
+    s.vcpus.some((v) => v.ops.some((o) => o.op === 'waitEvent' || o.op === 'signalEvent' || (o.op === 'preFaultTest' && o.sync !== undefined)))
+  );
 }
 
 /** Events some op of `s` signals (a `preFaultTest` with `sync` signals `<sync>:go` and `<sync>:recreate`). */

@@ -13,8 +13,7 @@ const PAGE = 4096;
 const INPUTS: readonly ScenarioInput[] = [
   {
     name: 'hugepage-private-fault-2m',
-    description:
-      'A private 2M guest_memfd folio backs the guest; a private access maps it at 2M (the folio order), never above (spec B6, INV-8).',
+    description: 'A private 2M guest_memfd folio backs the guest; a private access maps it at 2M (the folio order), never above (spec B6, INV-8).',
     mode: 'rfc-1g-v2',
     gmem: { pages: 512, folioSize: '2M', initShared: false },
     threads: [{ ops: [{ op: 'fallocate', offset: 0, size: 512 * PAGE, expect: '0' }] }],
@@ -45,7 +44,7 @@ const INPUTS: readonly ScenarioInput[] = [
     name: 'fault-munmap-convert-retry',
     description:
       'The VMM faults a page in (its folio goes to an LRU-add batch), unmaps it and converts it to private, retrying ' +
-      '-EAGAIN like the selftests\' helper; nothing really uses the page, so the conversion must complete (spec B18).',
+      "-EAGAIN like the selftests' helper; nothing really uses the page, so the conversion must complete (spec B18).",
     gmem: { pages: 1 },
     threads: [
       {
@@ -268,7 +267,12 @@ const INPUTS: readonly ScenarioInput[] = [
           { op: 'access', index: 1, expect: 'SIGBUS' }
         ]
       },
-      { ops: [{ op: 'access', index: 600, expect: 'SIGBUS' }, { op: 'fallocate', offset: 512 * PAGE, size: 512 * PAGE, expect: '0' }] }
+      {
+        ops: [
+          { op: 'access', index: 600, expect: 'SIGBUS' },
+          { op: 'fallocate', offset: 512 * PAGE, size: 512 * PAGE, expect: '0' }
+        ]
+      }
     ]
   },
   {

@@ -44,7 +44,16 @@ function preFaultMemoryTest(name: string, type: 'DEFAULT' | 'SW_PROTECTED', priv
     const recreate = priv
       ? [
           { op: 'createGmem' as const, size: slotSize, fd: `g${i + 1}`, expect: '0' },
-          { op: 'createMemslot' as const, slot: TEST_SLOT, gpa: TEST_GPA, size: slotSize, flags: ['GUEST_MEMFD' as const], fd: `g${i + 1}`, userspaceAddr: TEST_HVA_PAGE * PAGE, expect: '0' }
+          {
+            op: 'createMemslot' as const,
+            slot: TEST_SLOT,
+            gpa: TEST_GPA,
+            size: slotSize,
+            flags: ['GUEST_MEMFD' as const],
+            fd: `g${i + 1}`,
+            userspaceAddr: TEST_HVA_PAGE * PAGE,
+            expect: '0'
+          }
         ]
       : [{ op: 'createMemslot' as const, slot: TEST_SLOT, gpa: TEST_GPA, size: slotSize, userspaceAddr: TEST_HVA_PAGE * PAGE, expect: '0' }];
     return [
@@ -79,7 +88,14 @@ function preFaultMemoryTest(name: string, type: 'DEFAULT' | 'SW_PROTECTED', priv
       {
         ops: [
           { op: 'waitEvent', event: 'setup' },
-          ...PREFAULT_TEST_CALLS.map((c, i) => ({ op: 'preFaultTest' as const, gpa: TEST_GPA + c.offset, size: c.size, sync: `c${i + 1}`, expect: c.rc, expectLeft: c.left })),
+          ...PREFAULT_TEST_CALLS.map((c, i) => ({
+            op: 'preFaultTest' as const,
+            gpa: TEST_GPA + c.offset,
+            size: c.size,
+            sync: `c${i + 1}`,
+            expect: c.rc,
+            expectLeft: c.left
+          })),
           ...Array.from({ length: TEST_NPAGES }, (_v, i) => ({ op: 'guestAccess' as const, index: i, private: priv, expect: '0', expectValue: 0 }))
         ]
       }

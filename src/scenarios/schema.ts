@@ -19,7 +19,11 @@ export const scenarioSchema = z
     mode: z.enum(MODES).default('rfc-inplace-v8'),
     gmem: z
       .object({
-        pages: z.number().int().positive().max(2 ** 30),
+        pages: z
+          .number()
+          .int()
+          .positive()
+          .max(2 ** 30),
         folioSize: z.enum(['4K', '2M', '1G']).default('4K'),
         initShared: z.boolean().default(true),
         bound: z.boolean().default(true),
@@ -105,7 +109,16 @@ export function threadId(i: number): string {
 }
 
 /** VMM ops that only exist in the upstream modes (the VM attribute ioctl, memslots, userspace memory). */
-const UPSTREAM_ONLY_OPS: readonly string[] = ['setMemoryAttributes', 'createMemslot', 'deleteMemslot', 'uaccess', 'umunmap', 'populate', 'memoryFailure', 'markVmDead'];
+const UPSTREAM_ONLY_OPS: readonly string[] = [
+  'setMemoryAttributes',
+  'createMemslot',
+  'deleteMemslot',
+  'uaccess',
+  'umunmap',
+  'populate',
+  'memoryFailure',
+  'markVmDead'
+];
 /** vCPU-thread ops that only exist in the upstream modes (KVM_PRE_FAULT_MEMORY walks the VM's memslots, O13). */
 const UPSTREAM_ONLY_VCPU_OPS: readonly string[] = ['preFault', 'preFaultTest'];
 
@@ -137,7 +150,8 @@ export function modeProblem(s: Scenario): string | null {
   const other = earlierDesignProblem(s, ops);
   if (other !== undefined) return other;
   const badVcpu = s.vcpus.flatMap((v) => v.ops.map((o) => o.op)).find((o) => UPSTREAM_ONLY_VCPU_OPS.includes(o));
-  if (badVcpu !== undefined) return `scenario ${s.name} uses vCPU op ${badVcpu}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
+  if (badVcpu !== undefined)
+    return `scenario ${s.name} uses vCPU op ${badVcpu}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
   // The in-place designs have no VM attribute ioctl and no memslot ops; other modes decide for themselves.
   if (s.mode !== 'rfc-inplace-v8' && s.mode !== 'rfc-1g-v2') return null;
   const bad = ops.find((o) => UPSTREAM_ONLY_OPS.includes(o));

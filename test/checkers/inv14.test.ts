@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LogBuilder } from '../helpers/logBuilder.js';
 
-const lock = (b: LogBuilder, owner: string, lockName: string, mode: string, holder: string, type = 'LockAcquired'): LogBuilder => b.next().fact(owner, type, { lock: lockName, mode, holder });
+const lock = (b: LogBuilder, owner: string, lockName: string, mode: string, holder: string, type = 'LockAcquired'): LogBuilder =>
+  b.next().fact(owner, type, { lock: lockName, mode, holder });
 
 describe('INV-14 lock order', () => {
   it('should hold for the orders of spec §2 (invalidate -> mmu, invalidate -> folio, released before the next)', () => {

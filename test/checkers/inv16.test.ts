@@ -21,7 +21,13 @@ describe('INV-16 arch prepare/invalidate bracketing', () => {
   it('should fire when a prepared folio is host-mapped or freed without invalidation', () => {
     const mapped = new LogBuilder().gmem(1).folio(0).next().fact('gmem0/f0', 'FolioPrepared', { folio: 'gmem0/f0' }).next().fact('mm', 'HostPteInstalled', pte);
     expect(only16(mapped)[0]?.message).toContain('host-mapped');
-    const freed = new LogBuilder().gmem(1).folio(0).next().fact('gmem0/f0', 'FolioPrepared', { folio: 'gmem0/f0' }).next().fact('gmem0/f0', 'FolioFreed', { folio: 'gmem0/f0' });
+    const freed = new LogBuilder()
+      .gmem(1)
+      .folio(0)
+      .next()
+      .fact('gmem0/f0', 'FolioPrepared', { folio: 'gmem0/f0' })
+      .next()
+      .fact('gmem0/f0', 'FolioFreed', { folio: 'gmem0/f0' });
     expect(only16(freed)[0]?.message).toContain('freed');
   });
 

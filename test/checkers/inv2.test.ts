@@ -20,7 +20,13 @@ describe('INV-2 no extra references across a shared->private commit', () => {
   });
 
   it('should fire on an unexplained extra reference (an in-flight fault) at the commit', () => {
-    const log = new LogBuilder().gmem(1).folio(0).next().fact('gmem0/f0', 'FolioRef', { folio: 'gmem0/f0', delta: 1, refcount: 2, why: 'fault' }).next().fact('gmem0', 'AttrStored', commit);
+    const log = new LogBuilder()
+      .gmem(1)
+      .folio(0)
+      .next()
+      .fact('gmem0/f0', 'FolioRef', { folio: 'gmem0/f0', delta: 1, refcount: 2, why: 'fault' })
+      .next()
+      .fact('gmem0', 'AttrStored', commit);
     expect(log.check()[0]?.message).toContain('refcount 2, expected 1');
   });
 

@@ -8,8 +8,17 @@ const end = (b: LogBuilder, reason = 'quiescent'): LogBuilder => {
 
 describe('INV-7 invalidation bookkeeping', () => {
   it('should hold for a balanced invalidation with a range', () => {
-    const b = new LogBuilder().next().fact('mmu', 'InvalidateBegin', { inProgress: 1 }).fact('mmu', 'RangeAdded', { start: 10, end: 11 }).next().fact('mmu', 'InvalidateEnd', { seq: 1, inProgress: 0 });
-    expect(end(b).check().filter((v) => v.invariant === 'INV-7')).toEqual([]);
+    const b = new LogBuilder()
+      .next()
+      .fact('mmu', 'InvalidateBegin', { inProgress: 1 })
+      .fact('mmu', 'RangeAdded', { start: 10, end: 11 })
+      .next()
+      .fact('mmu', 'InvalidateEnd', { seq: 1, inProgress: 0 });
+    expect(
+      end(b)
+        .check()
+        .filter((v) => v.invariant === 'INV-7')
+    ).toEqual([]);
   });
 
   it('should fire when an invalidation ends with no range added (F-1912)', () => {
@@ -23,6 +32,12 @@ describe('INV-7 invalidation bookkeeping', () => {
     const dangling = end(new LogBuilder().next().fact('mmu', 'InvalidateBegin', { inProgress: 1 }));
     expect(dangling.check().map((v) => v.invariant)).toContain('INV-7');
     const negative = new LogBuilder().next().fact('mmu', 'RangeAdded', { start: 1, end: 2 }).fact('mmu', 'InvalidateEnd', { seq: 1, inProgress: -1 });
-    expect(negative.check().filter((v) => v.invariant === 'INV-7').map((v) => v.message).join('\n')).toMatch(/negative[\s\S]*|range_add at step/);
+    expect(
+      negative
+        .check()
+        .filter((v) => v.invariant === 'INV-7')
+        .map((v) => v.message)
+        .join('\n')
+    ).toMatch(/negative[\s\S]*|range_add at step/);
   });
 });

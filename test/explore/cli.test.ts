@@ -38,8 +38,24 @@ describe('explore --workers', () => {
     expect(one.last['determinismChecks']).toBe(12);
   });
 
-  it('should reproduce explore\'s random schedule i with `run --seed S --schedule i`', () => {
-    const e = summary('explore', '--scenario', 'convert-vs-fault', '--variant', 'B10', '--strategy', 'random', '--seed', '21', '--schedules', '300', '--no-shrink', '--out', join(dir, 'r'), '--force');
+  it("should reproduce explore's random schedule i with `run --seed S --schedule i`", () => {
+    const e = summary(
+      'explore',
+      '--scenario',
+      'convert-vs-fault',
+      '--variant',
+      'B10',
+      '--strategy',
+      'random',
+      '--seed',
+      '21',
+      '--schedules',
+      '300',
+      '--no-shrink',
+      '--out',
+      join(dir, 'r'),
+      '--force'
+    );
     expect(e.code).toBe(1);
     const first = e.last['firstViolation'] as { schedule: number };
     const v = (e.last['violations'] as { invariant: string; step: number }[])[0]!;
@@ -50,7 +66,22 @@ describe('explore --workers', () => {
   });
 
   it('should run DPOR from the CLI and report executions and completeness', () => {
-    const r = summary('explore', '--scenario', 'dpor-fault-vs-convert', '--variant', 'B15', '--strategy', 'dpor', '--seed', '1', '--schedules', '5000', '--out', join(dir, 'd'), '--force');
+    const r = summary(
+      'explore',
+      '--scenario',
+      'dpor-fault-vs-convert',
+      '--variant',
+      'B15',
+      '--strategy',
+      'dpor',
+      '--seed',
+      '1',
+      '--schedules',
+      '5000',
+      '--out',
+      join(dir, 'd'),
+      '--force'
+    );
     expect(r.code).toBe(1);
     const d = r.last['dpor'] as { executions: number; complete: boolean };
     expect(d.executions).toBeGreaterThan(0);

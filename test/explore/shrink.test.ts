@@ -43,7 +43,13 @@ describe('nondeterminism check', () => {
   it('should report the first entry where a replay differs from the recorded run', () => {
     const plan = planSchedule({ scenario: findScenario('pin-vs-convert')!, seed: 1, strategy: 'pct' }, 0, 32);
     const lines: string[] = [];
-    runSchedule({ scenario: plan.scenario, seed: plan.seed, variant: null, strategy: plan.strategy(), sink: { header: () => undefined, entry: (e) => void lines.push(formatEntry(e)) } });
+    runSchedule({
+      scenario: plan.scenario,
+      seed: plan.seed,
+      variant: null,
+      strategy: plan.strategy(),
+      sink: { header: () => undefined, entry: (e) => void lines.push(formatEntry(e)) }
+    });
     expect(checkDeterminism(plan, null, lines)).toBeNull();
     const altered = [...lines];
     altered[20] = (altered[20] as string).replace('"step":', '"step":1');

@@ -20,7 +20,16 @@ describe(`strategies over the variant registry (seed ${SEED})`, () => {
       it(`should find variant ${v.id} with ${strategy}, shrink it, and the shrunk log should replay to the same invariant`, () => {
         const scenario = findScenario(v.scenario);
         expect(scenario, v.scenario).toBeDefined();
-        const r = explore({ scenario: { ...scenario!, mode: v.modes[0]! }, variant: v.id, seed: SEED, schedules: 600, outDir, force: true, strategy, shrink: { maxRuns: 120 } });
+        const r = explore({
+          scenario: { ...scenario!, mode: v.modes[0]! },
+          variant: v.id,
+          seed: SEED,
+          schedules: 600,
+          outDir,
+          force: true,
+          strategy,
+          shrink: { maxRuns: 120 }
+        });
         expect(r.found, `${v.id} ${strategy}`).not.toBeNull();
         const f = r.found!;
         expect(replayLog(f.log).violations[0]?.invariant).toBe(f.violation.invariant);

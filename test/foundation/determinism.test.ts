@@ -15,7 +15,12 @@ describe('determinism', () => {
     const orders = new Set<string>();
     for (let seed = 0; seed < 100; seed++) {
       const run = record(DEFAULT_SCENARIO, seed);
-      orders.add(run.entries.filter((e) => e.kind === 'sched' && e.type === 'Deliver').map((e) => e.cause).join(','));
+      orders.add(
+        run.entries
+          .filter((e) => e.kind === 'sched' && e.type === 'Deliver')
+          .map((e) => e.cause)
+          .join(',')
+      );
     }
     expect(orders.size).toBeGreaterThanOrEqual(95);
   });

@@ -27,15 +27,18 @@ describe('RangeMap (exact range store, spec §1.1)', () => {
     }
   });
 
-  test.prop([fc.array(storeArb, { maxLength: 20 }), fc.nat({ max: SIZE - 1 }), fc.integer({ min: 1, max: SIZE })])('should answer uniform() and find() like a scan', (stores, start, len) => {
-    let map = RangeMap.filled(SIZE, 0);
-    for (const s of stores) map = map.store(s.start, Math.min(SIZE, s.start + s.len), s.value);
-    const end = Math.min(SIZE, start + len);
-    const values = Array.from({ length: end - start }, (_, k) => map.get(start + k));
-    for (const v of [0, 1, 2]) {
-      expect(map.uniform(start, end, v)).toBe(values.every((x) => x === v));
-      const k = values.indexOf(v);
-      expect(map.find(start, end, v)).toBe(k < 0 ? -1 : start + k);
+  test.prop([fc.array(storeArb, { maxLength: 20 }), fc.nat({ max: SIZE - 1 }), fc.integer({ min: 1, max: SIZE })])(
+    'should answer uniform() and find() like a scan',
+    (stores, start, len) => {
+      let map = RangeMap.filled(SIZE, 0);
+      for (const s of stores) map = map.store(s.start, Math.min(SIZE, s.start + s.len), s.value);
+      const end = Math.min(SIZE, start + len);
+      const values = Array.from({ length: end - start }, (_, k) => map.get(start + k));
+      for (const v of [0, 1, 2]) {
+        expect(map.uniform(start, end, v)).toBe(values.every((x) => x === v));
+        const k = values.indexOf(v);
+        expect(map.find(start, end, v)).toBe(k < 0 ? -1 : start + k);
+      }
     }
-  });
+  );
 });

@@ -6,7 +6,9 @@ import { RandomStrategy } from '../../src/runtime/scheduler.js';
 import { type ActorPort, World } from '../../src/runtime/world.js';
 
 /** A toy actor that asks `peer` for something and waits for an answer that never comes. */
-const askerMachine = setup({ types: { context: {} as { port: ActorPort; peer: string }, events: {} as Delivered, input: {} as { port: ActorPort; peer: string } } }).createMachine({
+const askerMachine = setup({
+  types: { context: {} as { port: ActorPort; peer: string }, events: {} as Delivered, input: {} as { port: ActorPort; peer: string } }
+}).createMachine({
   context: ({ input }) => input,
   initial: 'idle',
   states: {

@@ -19,7 +19,17 @@ export function record(scenario: string | Scenario, seed: number, variant: strin
   const sc = typeof scenario === 'string' ? findScenario(scenario) : scenario;
   if (sc === undefined) throw new Error(`no built-in scenario ${typeof scenario === 'string' ? scenario : scenario.name}`);
   const entries: LogEntry[] = [];
-  const result = runSchedule({ scenario: sc, seed, variant, sink: { header: () => undefined, entry: (e) => { entries.push(e); } } });
+  const result = runSchedule({
+    scenario: sc,
+    seed,
+    variant,
+    sink: {
+      header: () => undefined,
+      entry: (e) => {
+        entries.push(e);
+      }
+    }
+  });
   return { result, entries, lines: entries.map(formatEntry) };
 }
 

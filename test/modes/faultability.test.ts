@@ -14,7 +14,11 @@ describe('faultability xarray', () => {
     x = storeFaultable(x, 5, 11, true, 'index').next;
     const r = storeFaultable(x, 7, 13, false, 'index');
     expect([r.start, r.end]).toEqual([7, 13]);
-    expect(faultables(r.next, 16).map((f, i) => (f ? i : -1)).filter((i) => i >= 0)).toEqual([5, 6]);
+    expect(
+      faultables(r.next, 16)
+        .map((f, i) => (f ? i : -1))
+        .filter((i) => i >= 0)
+    ).toEqual([5, 6]);
   });
 
   it('should clobber the whole overlapping entry with a range store (B13: store_range(5,10) then store_range(7,12,NULL) clears [5,12])', () => {
@@ -75,7 +79,12 @@ describe('INV-3 faultable implies shared (rfc-1g-v1)', () => {
   });
 
   it('should fire when a range is committed private while still faultable', () => {
-    const v = ids(v1Log().next().fact('kvm', 'VmAttrStored', vmStore(2, 4, true)), 'INV-3');
+    const v = ids(
+      v1Log()
+        .next()
+        .fact('kvm', 'VmAttrStored', vmStore(2, 4, true)),
+      'INV-3'
+    );
     expect(v).toHaveLength(1);
     expect(v[0]?.message).toContain('page 0x2 of gmem0 is still host-faultable');
   });
@@ -96,21 +105,35 @@ describe('INV-3 faultable implies shared (rfc-1g-v1)', () => {
 
 describe('STORE-EXACT (B13 oracle)', () => {
   it('should fire when a store changes an index outside its range', () => {
-    const log = v1Log().next().fact('gmem0', 'FaultabilityStored', store(7, 13, false, [[5, 13, false]]));
+    const log = v1Log()
+      .next()
+      .fact('gmem0', 'FaultabilityStored', store(7, 13, false, [[5, 13, false]]));
     const v = ids(log, 'STORE-EXACT');
     expect(v).toHaveLength(1);
     expect(v[0]?.message).toContain('changed page 0x5 outside the range');
   });
 
   it('should hold when the runs outside the range keep their value', () => {
-    const log = v1Log().next().fact('gmem0', 'FaultabilityStored', store(7, 13, false, [[5, 7, true], [7, 13, false]]));
+    const log = v1Log()
+      .next()
+      .fact(
+        'gmem0',
+        'FaultabilityStored',
+        store(7, 13, false, [
+          [5, 7, true],
+          [7, 13, false]
+        ])
+      );
     expect(ids(log, 'STORE-EXACT')).toEqual([]);
   });
 });
 
 describe('INV-1 / INV-2 in rfc-1g-v1 (VM attribute of the bound gfn)', () => {
   const pte = { mm: 'mm', page: 2, gmem: 'gmem0', index: 2, folio: 'gmem0/f2', subpage: 0 };
-  const withFolio = (b: LogBuilder) => b.fact('gmem0/f2', 'FolioAllocated', { folio: 'gmem0/f2', gmem: 'gmem0', base: 2, order: 0 }).fact('gmem0/f2', 'FolioRef', { folio: 'gmem0/f2', delta: 1, refcount: 1, why: 'filemap' });
+  const withFolio = (b: LogBuilder) =>
+    b
+      .fact('gmem0/f2', 'FolioAllocated', { folio: 'gmem0/f2', gmem: 'gmem0', base: 2, order: 0 })
+      .fact('gmem0/f2', 'FolioRef', { folio: 'gmem0/f2', delta: 1, refcount: 1, why: 'filemap' });
 
   it('should fire INV-1 and INV-2 when a mapped page is committed private', () => {
     const log = withFolio(v1Log().next())
@@ -126,7 +149,13 @@ describe('INV-1 / INV-2 in rfc-1g-v1 (VM attribute of the bound gfn)', () => {
   });
 
   it('should fire INV-1 on a PTE installed over a VM-private page and hold over shared ones', () => {
-    const base = () => withFolio(v1Log().next()).next().fact('gmem0', 'FaultabilityStored', store(2, 3, false)).next().fact('kvm', 'VmAttrStored', vmStore(2, 3, true)).next();
+    const base = () =>
+      withFolio(v1Log().next())
+        .next()
+        .fact('gmem0', 'FaultabilityStored', store(2, 3, false))
+        .next()
+        .fact('kvm', 'VmAttrStored', vmStore(2, 3, true))
+        .next();
     expect(ids(base().fact('mm', 'HostPteInstalled', pte), 'INV-1')).toHaveLength(1);
     expect(ids(base().fact('mm', 'HostPteInstalled', { ...pte, page: 5, index: 5, folio: 'gmem0/f5' }), 'INV-1')).toEqual([]);
   });

@@ -10,7 +10,10 @@ import { explore } from '../../src/explore/explore.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-modes-'));
-const RUNS: readonly (readonly [string, number])[] = [['fd2022-fallocate-punch', 200], ['fd2022-fault-vs-fallocate-punch', 400]];
+const RUNS: readonly (readonly [string, number])[] = [
+  ['fd2022-fallocate-punch', 200],
+  ['fd2022-fault-vs-fallocate-punch', 400]
+];
 
 describe('mode fd-2022, correct protocol', () => {
   for (const [name, schedules] of RUNS) {

@@ -33,13 +33,28 @@ describe('mode rfc-1g-v1', () => {
     const run = record('v1-faultability-roundtrip', 1);
     expect(run.result.violations).toEqual([]);
     expect(returns(run, 't0').map((e) => e.data['rc'])).toEqual([
-      '-EINVAL', '-EINVAL', '-EINVAL', '-EINVAL', // flags, attribute bits, alignment, size 0
-      '0', '-EINVAL', '0', // mapped page: the v1 mapping check fails, faultability restored
-      '0', '0', '0', 'SIGBUS', '0', // munmap, private, no-op, SIGBUS on the unfaultable page, neighbour fine
-      '0', '0', '0', '0', '0' // shared again (contents kept), fallocate, PUNCH_HOLE, zeroes after refault
+      '-EINVAL',
+      '-EINVAL',
+      '-EINVAL',
+      '-EINVAL', // flags, attribute bits, alignment, size 0
+      '0',
+      '-EINVAL',
+      '0', // mapped page: the v1 mapping check fails, faultability restored
+      '0',
+      '0',
+      '0',
+      'SIGBUS',
+      '0', // munmap, private, no-op, SIGBUS on the unfaultable page, neighbour fine
+      '0',
+      '0',
+      '0',
+      '0',
+      '0' // shared again (contents kept), fallocate, PUNCH_HOLE, zeroes after refault
     ]);
     // The -EINVAL restored faultability: index 0 was stored unfaultable, then faultable again.
-    const stores = facts(run, 'FaultabilityStored').filter((e) => e.data['start'] === 0 && e.data['end'] === 1).map((e) => e.data['faultable']);
+    const stores = facts(run, 'FaultabilityStored')
+      .filter((e) => e.data['start'] === 0 && e.data['end'] === 1)
+      .map((e) => e.data['faultable']);
     expect(stores.slice(0, 2)).toEqual([false, true]);
     expect(facts(run, 'AttrStored')).toEqual([]);
     expect(facts(run, 'VmAttrStored').map((e) => e.data['private'])).toEqual([true, false]);
@@ -89,14 +104,30 @@ describe('mode fd-2022', () => {
     expect(run.result.violations).toEqual([]);
     expect(returns(run, 't0').map((e) => e.data['rc'])).toEqual([
       'KVM_EXIT_MEMORY_ERROR', // private access to an unallocated gfn
-      '-EINVAL', '-EINVAL', '-EINVAL', '0', // fallocate: unaligned, empty, beyond the file; mode 0
-      '0', 'KVM_EXIT_MEMORY_ERROR', '0', '0', '0', // private r/w; shared access to a private page; shared page from userspace_addr
-      '0', 'KVM_EXIT_MEMORY_ERROR', '0', // PUNCH_HOLE: private access exits, shared reads the userspace page
-      '0', '0' // fallocate again: a new zeroed private page
+      '-EINVAL',
+      '-EINVAL',
+      '-EINVAL',
+      '0', // fallocate: unaligned, empty, beyond the file; mode 0
+      '0',
+      'KVM_EXIT_MEMORY_ERROR',
+      '0',
+      '0',
+      '0', // private r/w; shared access to a private page; shared page from userspace_addr
+      '0',
+      'KVM_EXIT_MEMORY_ERROR',
+      '0', // PUNCH_HOLE: private access exits, shared reads the userspace page
+      '0',
+      '0' // fallocate again: a new zeroed private page
     ]);
     // The attribute is derived from allocation: private at allocation, shared when punched.
     const attrs = facts(run, 'AttrStored').map((e) => [e.data['start'], e.data['end'], e.data['private']]);
-    expect(attrs).toEqual([[0, 4, false], [0, 1, true], [1, 2, true], [0, 1, false], [0, 1, true]]);
+    expect(attrs).toEqual([
+      [0, 4, false],
+      [0, 1, true],
+      [1, 2, true],
+      [0, 1, false],
+      [0, 1, true]
+    ]);
     expect(facts(run, 'MemoryFaultExit').map((e) => e.data['private'])).toEqual([true, false, true]);
   });
 

@@ -10,7 +10,14 @@ import { explore } from '../../src/explore/explore.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-modes-'));
-const RUNS: readonly (readonly [string, number])[] = [['v1-faultability-roundtrip', 100], ['v1-convert-vs-fault', 300], ['v1-vmsplice-munmap-convert', 200], ['v1-hugepage-split', 100], ['b13-range-store-clobber', 200], ['b13-inverted-clobber', 300]];
+const RUNS: readonly (readonly [string, number])[] = [
+  ['v1-faultability-roundtrip', 100],
+  ['v1-convert-vs-fault', 300],
+  ['v1-vmsplice-munmap-convert', 200],
+  ['v1-hugepage-split', 100],
+  ['b13-range-store-clobber', 200],
+  ['b13-inverted-clobber', 300]
+];
 
 describe('mode rfc-1g-v1, correct protocol', () => {
   for (const [name, schedules] of RUNS) {

@@ -35,7 +35,9 @@ describe('INV-17 pre-fault mode correctness', () => {
   const started = (b: LogBuilder): LogBuilder => b.fact('vcpu0', 'PrefaultStarted', { vcpu: 'vcpu0', gpa: 0x1000, size: 0x1000 });
   it('fires on a mapping in the L1 root while in SMM, and through a root that failed to load', () => {
     const smm = started(
-      new LogBuilder().fact('vcpu0', 'VcpuModeChanged', { vcpu: 'vcpu0', mode: 'smm', root: 'direct-smm' }).fact('mmu', 'MmuRootLoaded', { vcpu: 'vcpu0', root: 'direct-smm', ok: true })
+      new LogBuilder()
+        .fact('vcpu0', 'VcpuModeChanged', { vcpu: 'vcpu0', mode: 'smm', root: 'direct-smm' })
+        .fact('mmu', 'MmuRootLoaded', { vcpu: 'vcpu0', root: 'direct-smm', ok: true })
     ).fact('vcpu0', 'PrefaultMapped', { vcpu: 'vcpu0', gpa: 0x1000, bytes: 0x1000, level: 1, root: 'direct' });
     expect(ids(smm)).toEqual(['INV-17']);
     const invalid = started(new LogBuilder().fact('mmu', 'MmuRootLoaded', { vcpu: 'vcpu0', root: 'direct', ok: false })).fact('vcpu0', 'PrefaultMapped', {
@@ -53,7 +55,11 @@ describe('INV-17 pre-fault mode correctness', () => {
     expect(ids(l2)).toContain('INV-17');
     const ok = new LogBuilder().fact('vcpu0', 'VcpuModeChanged', { vcpu: 'vcpu0', mode: 'guest', root: 'direct-l2' });
     started(ok).fact('vcpu0', 'PrefaultReturned', { vcpu: 'vcpu0', rc: '-EOPNOTSUPP', remainingGpa: 0x1000, remainingSize: 0x1000, prevSize: 0x1000 });
-    ok.fact('vcpu0', 'VcpuModeChanged', { vcpu: 'vcpu0', mode: 'smm', root: 'direct-smm' }).fact('mmu', 'MmuRootLoaded', { vcpu: 'vcpu0', root: 'direct-smm', ok: true });
+    ok.fact('vcpu0', 'VcpuModeChanged', { vcpu: 'vcpu0', mode: 'smm', root: 'direct-smm' }).fact('mmu', 'MmuRootLoaded', {
+      vcpu: 'vcpu0',
+      root: 'direct-smm',
+      ok: true
+    });
     started(ok).fact('vcpu0', 'PrefaultMapped', { vcpu: 'vcpu0', gpa: 0x1000, bytes: 0x1000, level: 1, root: 'direct-smm' });
     expect(ids(ok)).toEqual([]);
   });
@@ -61,7 +67,9 @@ describe('INV-17 pre-fault mode correctness', () => {
 
 describe('INV-18 pre-fault progress contract', () => {
   const call = (rc: string, gpa: number, size: number, left: number, leftGpa: number, mapped = 0): LogBuilder => {
-    const b = new LogBuilder().fact('mmu', 'MmuRootLoaded', { vcpu: 'vcpu0', root: 'direct', ok: true }).fact('vcpu0', 'PrefaultStarted', { vcpu: 'vcpu0', gpa, size });
+    const b = new LogBuilder()
+      .fact('mmu', 'MmuRootLoaded', { vcpu: 'vcpu0', root: 'direct', ok: true })
+      .fact('vcpu0', 'PrefaultStarted', { vcpu: 'vcpu0', gpa, size });
     if (mapped > 0) b.fact('vcpu0', 'PrefaultMapped', { vcpu: 'vcpu0', gpa, bytes: mapped, level: 1, root: 'direct' });
     return b.fact('vcpu0', 'PrefaultReturned', { vcpu: 'vcpu0', rc, remainingGpa: leftGpa, remainingSize: left, prevSize: size });
   };

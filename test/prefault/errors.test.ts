@@ -64,18 +64,43 @@ describe('KVM_PRE_FAULT_MEMORY errors (O13)', () => {
   });
 
   it('returns -EOPNOTSUPP unless pre_fault_allowed (SNP before LAUNCH_FINISH) and in guest mode (nested TDP)', () => {
-    const snp = scenario({ name: 'pf-snp', vm: { type: 'SNP', gfnBase: GFN, memslots: [{ id: 0, baseGfn: GFN, npages: 4, guestMemfd: true }] }, vcpus: [{ ops: [{ op: 'preFault', gpa: GPA, size: PAGE, expect: '-EOPNOTSUPP', expectLeft: PAGE }] }] });
+    const snp = scenario({
+      name: 'pf-snp',
+      vm: { type: 'SNP', gfnBase: GFN, memslots: [{ id: 0, baseGfn: GFN, npages: 4, guestMemfd: true }] },
+      vcpus: [{ ops: [{ op: 'preFault', gpa: GPA, size: PAGE, expect: '-EOPNOTSUPP', expectLeft: PAGE }] }]
+    });
     expect(rcs('snp', snp).map((r) => r.rc)).toEqual(['-EOPNOTSUPP']);
-    const l2 = scenario({ name: 'pf-l2', vcpus: [{ ops: [{ op: 'setVcpuMode', mode: 'guest' }, { op: 'preFault', gpa: GPA, size: PAGE, expect: '-EOPNOTSUPP', expectLeft: PAGE }] }] });
+    const l2 = scenario({
+      name: 'pf-l2',
+      vcpus: [
+        {
+          ops: [
+            { op: 'setVcpuMode', mode: 'guest' },
+            { op: 'preFault', gpa: GPA, size: PAGE, expect: '-EOPNOTSUPP', expectLeft: PAGE }
+          ]
+        }
+      ]
+    });
     expect(rcs('l2', l2).map((r) => r.rc)).toEqual(['0', '-EOPNOTSUPP']);
   });
 
   it('returns -ENOMEM when kvm_mmu_reload fails, -EIO on a dead VM', () => {
-    expect(rcs('enomem', scenarioSchema.parse(record('prefault-root-alloc-failure', 1).result.header.scenarioSpec)).map((r) => r.rc)).toEqual(['0', '-ENOMEM', '0']);
+    expect(rcs('enomem', scenarioSchema.parse(record('prefault-root-alloc-failure', 1).result.header.scenarioSpec)).map((r) => r.rc)).toEqual([
+      '0',
+      '-ENOMEM',
+      '0'
+    ]);
     const dead = scenario({
       name: 'pf-eio',
       threads: [{ ops: [{ op: 'markVmDead' }, { op: 'signalEvent', event: 'dead' }] }],
-      vcpus: [{ ops: [{ op: 'waitEvent', event: 'dead' }, { op: 'preFault', gpa: GPA, size: PAGE, expect: '-EIO', expectLeft: PAGE }] }]
+      vcpus: [
+        {
+          ops: [
+            { op: 'waitEvent', event: 'dead' },
+            { op: 'preFault', gpa: GPA, size: PAGE, expect: '-EIO', expectLeft: PAGE }
+          ]
+        }
+      ]
     });
     expect(rcs('eio', dead).map((r) => r.rc)).toEqual(['0', '-EIO']);
   });
@@ -106,7 +131,14 @@ describe('KVM_PRE_FAULT_MEMORY errors (O13)', () => {
 describe('kvm_gmem_populate (O16)', () => {
   const base = {
     gmem: { pages: 4, initShared: false },
-    vm: { type: 'SW_PROTECTED' as const, gfnBase: GFN, memslots: [{ id: 0, baseGfn: GFN, npages: 4, guestMemfd: true }, { id: 1, baseGfn: GFN + 8, npages: 2, guestMemfd: false }] }
+    vm: {
+      type: 'SW_PROTECTED' as const,
+      gfnBase: GFN,
+      memslots: [
+        { id: 0, baseGfn: GFN, npages: 4, guestMemfd: true },
+        { id: 1, baseGfn: GFN + 8, npages: 2, guestMemfd: false }
+      ]
+    }
   };
   it('copies into private pages under slots_lock and invalidate_lock(W); -EINVAL on a shared gfn or a slot without guest_memfd', () => {
     const s = scenario({
@@ -124,7 +156,14 @@ describe('kvm_gmem_populate (O16)', () => {
           ]
         }
       ],
-      vcpus: [{ ops: [{ op: 'waitEvent', event: 'done' }, { op: 'guestAccess', index: 1, private: true, expect: '0', expectValue: 7 }] }]
+      vcpus: [
+        {
+          ops: [
+            { op: 'waitEvent', event: 'done' },
+            { op: 'guestAccess', index: 1, private: true, expect: '0', expectValue: 7 }
+          ]
+        }
+      ]
     });
     const run = record(s, 1);
     expect(run.result.violations).toEqual([]);

@@ -21,7 +21,10 @@ describe('pre-fault scenarios under the correct protocol', () => {
       expect(scenario).toBeDefined();
       for (let seed = 1; seed <= n; seed++) {
         const r = runSchedule({ scenario: scenario!, seed: seed * 7919 });
-        expect(r.violations.map((v) => v.message), `${name} seed ${seed * 7919}`).toEqual([]);
+        expect(
+          r.violations.map((v) => v.message),
+          `${name} seed ${seed * 7919}`
+        ).toEqual([]);
         expect(r.reason).toBe('quiescent');
       }
     }, 30_000);

@@ -19,7 +19,11 @@ function found(fs: readonly F[], mode = 'upstream-6.8'): string[] {
 
 const VM: F[] = [
   ['kvm', 'VmCreated', { vm: 'kvm', type: 'SW_PROTECTED', preFaultAllowed: true }],
-  ['kvm', 'MemslotCreated', { vm: 'kvm', slot: 's0.0#1', id: 0, asId: 0, baseGfn: G, npages: 1024, flags: 'GUEST_MEMFD', gmem: 'gmem0', pgoff: 0, userspacePage: 0x40000 }],
+  [
+    'kvm',
+    'MemslotCreated',
+    { vm: 'kvm', slot: 's0.0#1', id: 0, asId: 0, baseGfn: G, npages: 1024, flags: 'GUEST_MEMFD', gmem: 'gmem0', pgoff: 0, userspacePage: 0x40000 }
+  ],
   ['kvm', 'MemslotCreated', { vm: 'kvm', slot: 's0.1#2', id: 1, asId: 0, baseGfn: G + 1024, npages: 4, flags: '', gmem: '', pgoff: 0, userspacePage: 0x50000 }],
   ['gmem0', 'GmemCreated', { gmem: 'gmem0', pages: 1024, flags: '', folioOrder: 0 }],
   ['gmem0', 'GmemBound', { gmem: 'gmem0', slot: 0, pgoff: 0, npages: 1024, baseGfn: G, uid: 's0.0#1' }],
@@ -33,7 +37,11 @@ const end: F = ['mmu', 'InvalidateEnd', { seq: 1, inProgress: 0 }];
 const store = (s: number, e: number, priv: boolean): F => ['kvm', 'VmAttrStored', { vm: 'kvm', start: s, end: e, private: priv, by: 't0' }];
 const op = (name: string): F => ['t0', 'OpStarted', { thread: 't0', op: 0, name }];
 const opEnd = (name: string): F => ['t0', 'OpReturned', { thread: 't0', op: 0, name, rc: '0', errorOffset: null }];
-const shared = (gfn: number, level = 1, page = 0x40000 + (gfn - G)): F => ['mmu', 'SptInstalled', { root: 'direct', gfn, level, private: false, pfn: 'shm', subpage: page, by: 'vcpu0' }];
+const shared = (gfn: number, level = 1, page = 0x40000 + (gfn - G)): F => [
+  'mmu',
+  'SptInstalled',
+  { root: 'direct', gfn, level, private: false, pfn: 'shm', subpage: page, by: 'vcpu0' }
+];
 
 describe('INV-4 (upstream): VM attribute writes under slots_lock inside an invalidation', () => {
   it('fires without slots_lock, or over a memslot outside begin..end', () => {
@@ -41,7 +49,9 @@ describe('INV-4 (upstream): VM attribute writes under slots_lock inside an inval
     expect(found([...VM, op('setMemoryAttributes'), lockSlots, store(G, G + 1, true), unlockSlots])).toContain('INV-4');
   });
   it('holds under slots_lock inside the invalidation, and outside memslots without one', () => {
-    expect(found([...VM, op('setMemoryAttributes'), lockSlots, begin, range(G, G + 1), store(G, G + 1, true), end, unlockSlots, opEnd('setMemoryAttributes')])).toEqual([]);
+    expect(
+      found([...VM, op('setMemoryAttributes'), lockSlots, begin, range(G, G + 1), store(G, G + 1, true), end, unlockSlots, opEnd('setMemoryAttributes')])
+    ).toEqual([]);
     expect(found([...VM, op('setMemoryAttributes'), lockSlots, store(0, 1, true), unlockSlots])).toEqual([]);
   });
 });
@@ -59,7 +69,9 @@ describe('INV-5 with VM attributes', () => {
 describe('INV-8 huge mappings', () => {
   it('fires for an lpage_info read of an uncontained hugepage, a 2M leaf over mixed attributes or across memslots', () => {
     expect(found([...VM, ['kvm', 'LpageInfoRead', { vm: 'kvm', slot: 's0.0#1', level: 3, base: G, contained: false }]])).toEqual(['INV-8']);
-    expect(found([...VM, op('setMemoryAttributes'), lockSlots, begin, range(G, G + 1), store(G, G + 1, true), end, unlockSlots, shared(G, 2)])).toContain('INV-8');
+    expect(found([...VM, op('setMemoryAttributes'), lockSlots, begin, range(G, G + 1), store(G, G + 1, true), end, unlockSlots, shared(G, 2)])).toContain(
+      'INV-8'
+    );
     expect(found([...VM, shared(G + 1024, 2, 0x50000)])).toContain('INV-8');
   });
   it('holds for a 2M leaf over a uniform contained hugepage and a contained lpage read', () => {
@@ -91,12 +103,33 @@ describe('INV-19 attributes change only through attribute operations', () => {
 describe('INV-21 every overlapping memslot is zapped', () => {
   const slot1 = G + 1024;
   it('fires when a shared SPTE of a shared-only slot survives a change to private', () => {
-    const fs: F[] = [...VM, shared(slot1, 1, 0x50000), op('setMemoryAttributes'), lockSlots, begin, range(slot1, slot1 + 1), store(slot1, slot1 + 1, true), end, unlockSlots];
+    const fs: F[] = [
+      ...VM,
+      shared(slot1, 1, 0x50000),
+      op('setMemoryAttributes'),
+      lockSlots,
+      begin,
+      range(slot1, slot1 + 1),
+      store(slot1, slot1 + 1, true),
+      end,
+      unlockSlots
+    ];
     expect(found(fs)).toContain('INV-21');
   });
   it('holds when it was zapped', () => {
     const zap: F = ['mmu', 'SpteZapped', { root: 'direct', gfn: slot1, level: 1, private: false }];
-    const fs: F[] = [...VM, shared(slot1, 1, 0x50000), op('setMemoryAttributes'), lockSlots, begin, range(slot1, slot1 + 1), zap, store(slot1, slot1 + 1, true), end, unlockSlots];
+    const fs: F[] = [
+      ...VM,
+      shared(slot1, 1, 0x50000),
+      op('setMemoryAttributes'),
+      lockSlots,
+      begin,
+      range(slot1, slot1 + 1),
+      zap,
+      store(slot1, slot1 + 1, true),
+      end,
+      unlockSlots
+    ];
     expect(found(fs)).toEqual([]);
   });
 });

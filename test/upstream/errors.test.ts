@@ -34,11 +34,17 @@ describe('KVM_SET_MEMORY_ATTRIBUTES (O6)', () => {
     expect(rcs({ ...base, threads: [{ ops: [...ops] }] })).toEqual(['-EINVAL', '-EINVAL', '-EINVAL', '-EINVAL', '-EINVAL', '-EINVAL', '0']);
   });
   it('refuses PRIVATE on a VM without private memory (DEFAULT)', () => {
-    expect(rcs({ ...base, vm: { type: 'DEFAULT' }, threads: [{ ops: [{ op: 'setMemoryAttributes', address: G * PAGE, size: PAGE, attributes: 8 }] }] })).toEqual(['-EINVAL']);
+    expect(
+      rcs({ ...base, vm: { type: 'DEFAULT' }, threads: [{ ops: [{ op: 'setMemoryAttributes', address: G * PAGE, size: PAGE, attributes: 8 }] }] })
+    ).toEqual(['-EINVAL']);
   });
   it('does nothing for a no-op request: no invalidation, no seq bump, no store', () => {
     const run = record(
-      scenarioSchema.parse({ name: 'noop', ...base, threads: [{ ops: [{ op: 'setMemoryAttributes', address: G * PAGE, size: 2 * PAGE, attributes: 0, expect: '0' }] }] }),
+      scenarioSchema.parse({
+        name: 'noop',
+        ...base,
+        threads: [{ ops: [{ op: 'setMemoryAttributes', address: G * PAGE, size: 2 * PAGE, attributes: 0, expect: '0' }] }]
+      }),
       1
     );
     expect(facts(run, 'VmAttrNoop')).toHaveLength(1);
@@ -47,14 +53,24 @@ describe('KVM_SET_MEMORY_ATTRIBUTES (O6)', () => {
   });
   it('begins, adds the clipped range per slot, zaps, stores, ends and updates lpage info in that order; no slot: no invalidation', () => {
     const run = record(
-      scenarioSchema.parse({ name: 'order', ...base, threads: [{ ops: [{ op: 'setMemoryAttributes', address: (G - 2) * PAGE, size: 4 * PAGE, attributes: 8 }] }] }),
+      scenarioSchema.parse({
+        name: 'order',
+        ...base,
+        threads: [{ ops: [{ op: 'setMemoryAttributes', address: (G - 2) * PAGE, size: 4 * PAGE, attributes: 8 }] }]
+      }),
       1
     );
-    const seq = run.entries.filter((e) => e.kind === 'fact' && ['VmAttrReserved', 'InvalidateBegin', 'RangeAdded', 'VmAttrStored', 'InvalidateEnd'].includes(e.type)).map((e) => e.type);
+    const seq = run.entries
+      .filter((e) => e.kind === 'fact' && ['VmAttrReserved', 'InvalidateBegin', 'RangeAdded', 'VmAttrStored', 'InvalidateEnd'].includes(e.type))
+      .map((e) => e.type);
     expect(seq).toEqual(['VmAttrReserved', 'InvalidateBegin', 'RangeAdded', 'VmAttrStored', 'InvalidateEnd']);
     expect(facts(run, 'RangeAdded')[0]?.data).toEqual({ start: G, end: G + 2 });
     const none = record(
-      scenarioSchema.parse({ name: 'noslot', ...base, threads: [{ ops: [{ op: 'setMemoryAttributes', address: 0, size: PAGE, attributes: 8, expect: '0' }] }] }),
+      scenarioSchema.parse({
+        name: 'noslot',
+        ...base,
+        threads: [{ ops: [{ op: 'setMemoryAttributes', address: 0, size: PAGE, attributes: 8, expect: '0' }] }]
+      }),
       1
     );
     expect(facts(none, 'InvalidateBegin')).toHaveLength(0);
@@ -90,18 +106,60 @@ describe('memslots (O2)', () => {
         }
       ]
     });
-    expect(out).toEqual(['-EINVAL', '-EINVAL', '-EBADF', '-EINVAL', '-EINVAL', '-EINVAL', '-EINVAL', '0', '-EEXIST', '-EEXIST', '-EINVAL', '0', '-EINVAL', '0', '-EINVAL']);
+    expect(out).toEqual([
+      '-EINVAL',
+      '-EINVAL',
+      '-EBADF',
+      '-EINVAL',
+      '-EINVAL',
+      '-EINVAL',
+      '-EINVAL',
+      '0',
+      '-EEXIST',
+      '-EEXIST',
+      '-EINVAL',
+      '0',
+      '-EINVAL',
+      '0',
+      '-EINVAL'
+    ]);
   });
   it('deletes through INVALID, synchronize_srcu, flush, remove, unbind, free', () => {
-    const run = record(scenarioSchema.parse({ name: 'del', mode: 'upstream-6.8', gmem: { pages: 2, initShared: false }, threads: [{ ops: [{ op: 'deleteMemslot', slot: 0, expect: '0' }] }] }), 1);
+    const run = record(
+      scenarioSchema.parse({
+        name: 'del',
+        mode: 'upstream-6.8',
+        gmem: { pages: 2, initShared: false },
+        threads: [{ ops: [{ op: 'deleteMemslot', slot: 0, expect: '0' }] }]
+      }),
+      1
+    );
     const order = run.entries
-      .filter((e) => e.kind === 'fact' && ['MemslotInvalidated', 'SrcuSyncDone', 'MemslotDeleted', 'GmemUnbound', 'MemslotGmemCleared', 'MemslotFreed'].includes(e.type))
+      .filter(
+        (e) =>
+          e.kind === 'fact' && ['MemslotInvalidated', 'SrcuSyncDone', 'MemslotDeleted', 'GmemUnbound', 'MemslotGmemCleared', 'MemslotFreed'].includes(e.type)
+      )
       .map((e) => e.type);
     expect(order).toEqual(['MemslotInvalidated', 'SrcuSyncDone', 'MemslotDeleted', 'SrcuSyncDone', 'GmemUnbound', 'MemslotGmemCleared', 'MemslotFreed']);
     expect(facts(run, 'MemslotGmemCleared')[0]?.data['freed']).toBe(false);
   });
   it('releases a closed guest_memfd on a kernel worker, clearing the binding before the memslot is gone', () => {
-    const run = record(scenarioSchema.parse({ name: 'rel', mode: 'upstream-6.8', gmem: { pages: 2, initShared: false }, threads: [{ ops: [{ op: 'close', expect: '0' }, { op: 'close', expect: '-EBADF' }] }] }), 1);
+    const run = record(
+      scenarioSchema.parse({
+        name: 'rel',
+        mode: 'upstream-6.8',
+        gmem: { pages: 2, initShared: false },
+        threads: [
+          {
+            ops: [
+              { op: 'close', expect: '0' },
+              { op: 'close', expect: '-EBADF' }
+            ]
+          }
+        ]
+      }),
+      1
+    );
     expect(run.result.violations).toEqual([]);
     expect(facts(run, 'GmemReleased')).toHaveLength(1);
     expect(facts(run, 'GmemReleaseDone')[0]?.actor).toBe('kworker-gmem0');
@@ -111,11 +169,20 @@ describe('memslots (O2)', () => {
 
 describe('modes', () => {
   it('refuses in-place conversion in the upstream modes with a scenario error', () => {
-    const s = scenarioSchema.parse({ name: 'conv', mode: 'upstream-6.8', gmem: { pages: 1, initShared: false }, threads: [{ ops: [{ op: 'convert', offset: 0, size: PAGE, to: 'private' }] }] });
+    const s = scenarioSchema.parse({
+      name: 'conv',
+      mode: 'upstream-6.8',
+      gmem: { pages: 1, initShared: false },
+      threads: [{ ops: [{ op: 'convert', offset: 0, size: PAGE, to: 'private' }] }]
+    });
     expect(() => runSchedule({ scenario: s, seed: 1 })).toThrow(ScenarioError);
     const flags = scenarioSchema.parse({ name: 'flags', mode: 'upstream-6.8', gmem: { pages: 1 }, threads: [{ ops: [{ op: 'fstat' }] }] });
     expect(() => runSchedule({ scenario: flags, seed: 1 })).toThrow(/INIT_SHARED/);
-    const rfc = scenarioSchema.parse({ name: 'rfc', gmem: { pages: 1 }, threads: [{ ops: [{ op: 'setMemoryAttributes', address: 0, size: PAGE, attributes: 8 }] }] });
+    const rfc = scenarioSchema.parse({
+      name: 'rfc',
+      gmem: { pages: 1 },
+      threads: [{ ops: [{ op: 'setMemoryAttributes', address: 0, size: PAGE, attributes: 8 }] }]
+    });
     expect(() => runSchedule({ scenario: rfc, seed: 1 })).toThrow(/only in the upstream modes/);
   });
   it('gmemsim run --mode upstream-6.8 on the default scenario exits 2 saying why; upstream scenarios run', () => {

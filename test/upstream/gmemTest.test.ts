@@ -24,7 +24,10 @@ describe('§6.1 step A: flag validation per VM type', () => {
       ['gmem-test-create-68', []]
     ] as const) {
       const out = outcomes(name).slice(0, 64);
-      expect(out.map((o) => o.rc), name).toEqual(Array.from({ length: 64 }, (_, bit) => ((valid as readonly number[]).includes(bit) ? '0' : '-EINVAL')));
+      expect(
+        out.map((o) => o.rc),
+        name
+      ).toEqual(Array.from({ length: 64 }, (_, bit) => ((valid as readonly number[]).includes(bit) ? '0' : '-EINVAL')));
     }
   });
 });

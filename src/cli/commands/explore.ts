@@ -37,7 +37,10 @@ export const DEFAULT_SCHEDULES = 1000;
 
 function progressBar(out: Out, total: number): { update(done: number): void; stop(): void } | null {
   if (out.json || process.stdout.isTTY !== true || !Number.isFinite(total) || total > 1e9) return null;
-  const bar = new cliProgress.SingleBar({ format: 'explore [{bar}] {value}/{total} schedules | {steps} steps', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: 'explore [{bar}] {value}/{total} schedules | {steps} steps', clearOnComplete: true, hideCursor: true },
+    cliProgress.Presets.shades_classic
+  );
   bar.start(total, 0, { steps: 0 });
   return {
     update: (done) => bar.update(done),
@@ -48,13 +51,19 @@ function progressBar(out: Out, total: number): { update(done: number): void; sto
 function printStats(out: Out, r: ExploreResult, elapsedMs: number): void {
   const avg = r.schedules === 0 ? 0 : Math.round(r.steps / r.schedules);
   out.line(`steps: ${r.steps} total, min ${r.stepsMin}, avg ${avg}, max ${r.stepsMax}; ${Math.round((r.steps * 1000) / Math.max(1, elapsedMs))} steps/s`);
-  out.line(`strategy ${r.strategy}: ${Object.entries(r.kinds).map(([k, n]) => `${k} ${n}`).join(', ')}; maxSteps hit by ${r.boundHits}${r.strategy === 'dpor' ? '' : `; PCT k ${r.pctK}`}`);
+  out.line(
+    `strategy ${r.strategy}: ${Object.entries(r.kinds)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; maxSteps hit by ${r.boundHits}${r.strategy === 'dpor' ? '' : `; PCT k ${r.pctK}`}`
+  );
   const c = r.coverage;
   out.line(`coverage: ${c.transitionsCovered}/${c.transitionsDefined} (machine, state, event) transitions, ${c.distinctStates} distinct states`);
   if (r.determinismChecks > 0) out.line(`nondeterminism check: ${r.determinismChecks} schedules replayed identically`);
   const d = r.dpor;
   if (d !== null) {
-    out.line(`dpor: ${d.executions} executions, ${d.sleepBlocked} sleep-set blocked, ${d.pruned} branches pruned, ${d.complete ? 'complete' : `incomplete (${d.incompleteReason ?? ''})`}${d.preemptionBounded ? ' within the preemption bound' : ''}`);
+    out.line(
+      `dpor: ${d.executions} executions, ${d.sleepBlocked} sleep-set blocked, ${d.pruned} branches pruned, ${d.complete ? 'complete' : `incomplete (${d.incompleteReason ?? ''})`}${d.preemptionBounded ? ' within the preemption bound' : ''}`
+    );
   }
 }
 
@@ -92,7 +101,9 @@ export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: ()
     bar?.stop();
   }
   const elapsedMs = now() - t0;
-  out.line(`explored ${r.schedules} ${strategy === 'dpor' ? 'executions' : 'schedules'} of ${scenario.name} (mode ${scenario.mode}${variant === null ? '' : `, variant ${variant}`}), seed ${o.seed}`);
+  out.line(
+    `explored ${r.schedules} ${strategy === 'dpor' ? 'executions' : 'schedules'} of ${scenario.name} (mode ${scenario.mode}${variant === null ? '' : `, variant ${variant}`}), seed ${o.seed}`
+  );
   printStats(out, r, elapsedMs);
   const f = r.found;
   if (f !== null) {
@@ -104,7 +115,9 @@ export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: ()
     }
     const s = f.shrunk;
     if (s !== null) {
-      out.line(`shrunk (${s.runs} runs${s.fixpoint ? ', fixpoint' : ', budget spent'}): steps ${s.before.steps} -> ${s.after.steps}, ops ${s.before.ops} -> ${s.after.ops}, choices ${s.before.choices} -> ${s.after.choices}, context switches ${s.before.contextSwitches} -> ${s.after.contextSwitches}`);
+      out.line(
+        `shrunk (${s.runs} runs${s.fixpoint ? ', fixpoint' : ', budget spent'}): steps ${s.before.steps} -> ${s.after.steps}, ops ${s.before.ops} -> ${s.after.ops}, choices ${s.before.choices} -> ${s.after.choices}, context switches ${s.before.contextSwitches} -> ${s.after.contextSwitches}`
+      );
       out.line(`shrunk log: ${s.log}`);
       out.line(`reproduce: gmemsim replay ${s.log}`);
     }
@@ -136,7 +149,13 @@ export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: ()
     dpor:
       r.dpor === null
         ? null
-        : { executions: r.dpor.executions, sleepBlocked: r.dpor.sleepBlocked, pruned: r.dpor.pruned, complete: r.dpor.complete, preemptionBounded: r.dpor.preemptionBounded }
+        : {
+            executions: r.dpor.executions,
+            sleepBlocked: r.dpor.sleepBlocked,
+            pruned: r.dpor.pruned,
+            complete: r.dpor.complete,
+            preemptionBounded: r.dpor.preemptionBounded
+          }
   });
   return f === null ? EXIT.ok : EXIT.violation;
 }

@@ -11,20 +11,32 @@ import type { Out } from '../output.js';
 /** `gmemsim scenarios`. */
 export function scenariosCommand(out: Out): ExitCode {
   for (const s of BUILTIN_SCENARIOS) {
-    out.line(`${s.name}${s.name === DEFAULT_SCENARIO ? ' (default)' : ''}  [${s.mode}, ${s.gmem.pages} pages of ${s.gmem.folioSize}, ${s.threads.length} thread(s)]`);
+    out.line(
+      `${s.name}${s.name === DEFAULT_SCENARIO ? ' (default)' : ''}  [${s.mode}, ${s.gmem.pages} pages of ${s.gmem.folioSize}, ${s.threads.length} thread(s)]`
+    );
     out.line(`    ${s.description}`);
   }
   out.summary({
     command: 'scenarios',
     default: DEFAULT_SCENARIO,
-    scenarios: BUILTIN_SCENARIOS.map((s) => ({ name: s.name, mode: s.mode, description: s.description, threads: s.threads.length, pages: s.gmem.pages, folioSize: s.gmem.folioSize }))
+    scenarios: BUILTIN_SCENARIOS.map((s) => ({
+      name: s.name,
+      mode: s.mode,
+      description: s.description,
+      threads: s.threads.length,
+      pages: s.gmem.pages,
+      folioSize: s.gmem.folioSize
+    }))
   });
   return EXIT.ok;
 }
 
 /** `gmemsim variants`. */
 export function variantsCommand(out: Out): ExitCode {
-  for (const v of VARIANTS) out.line(`${v.id}  ${v.name}\n    breaks ${[v.breaks, ...(v.alsoBreaks ?? [])].join(' or ')}; modes ${v.modes.join(', ')}; exposed by scenario ${v.scenario}\n    ${v.change}`);
+  for (const v of VARIANTS)
+    out.line(
+      `${v.id}  ${v.name}\n    breaks ${[v.breaks, ...(v.alsoBreaks ?? [])].join(' or ')}; modes ${v.modes.join(', ')}; exposed by scenario ${v.scenario}\n    ${v.change}`
+    );
   out.summary({ command: 'variants', variants: VARIANTS });
   return EXIT.ok;
 }

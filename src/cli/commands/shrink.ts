@@ -45,7 +45,9 @@ export function shrinkCommand(log: string, o: ShrinkCommandOptions, out: Out, no
   const check = replayLog(path);
   const v = check.violations[0] ?? null;
   out.line(`shrunk ${log} (${r.runs} runs${r.fixpoint ? ', fixpoint' : ', budget spent'})`);
-  out.line(`steps ${r.before.steps} -> ${r.after.steps}, ops ${r.before.ops} -> ${r.after.ops}, choices ${r.before.choices} -> ${r.after.choices}, context switches ${r.before.contextSwitches} -> ${r.after.contextSwitches}`);
+  out.line(
+    `steps ${r.before.steps} -> ${r.after.steps}, ops ${r.before.ops} -> ${r.after.ops}, choices ${r.before.choices} -> ${r.after.choices}, context switches ${r.before.contextSwitches} -> ${r.after.contextSwitches}`
+  );
   if (v !== null) out.line(describeViolation(v));
   out.line(`shrunk log: ${path}`);
   out.line(`reproduce: gmemsim replay ${path}`);

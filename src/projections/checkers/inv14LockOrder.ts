@@ -17,7 +17,14 @@ import type { Violation } from '../violation.js';
 /** Rank of each lock class: a lock may only be taken while holding lower-ranked ones. */
 export const LOCK_RANK: Readonly<Record<string, number>> = { mmap: 0, slots: 1, srcu: 1, invalidate: 2, folio: 3, mmu: 3 };
 
-const NAME: Readonly<Record<string, string>> = { mmap: 'mmap_lock', slots: 'slots_lock', srcu: 'kvm->srcu', invalidate: 'invalidate_lock', folio: 'folio lock', mmu: 'mmu_lock' };
+const NAME: Readonly<Record<string, string>> = {
+  mmap: 'mmap_lock',
+  slots: 'slots_lock',
+  srcu: 'kvm->srcu',
+  invalidate: 'invalidate_lock',
+  folio: 'folio lock',
+  mmu: 'mmu_lock'
+};
 
 interface Held {
   readonly cls: string;
@@ -63,13 +70,27 @@ export const inv14: CheckerSpec = {
           (h.cls === 'mmu' && cls === 'folio') ||
           (LOCK_RANK[h.cls] ?? -1) > (LOCK_RANK[cls] ?? Number.POSITIVE_INFINITY);
         if (bad) {
-          out.push(violation('INV-14', e, `${holder} takes ${lockName(cls)} (${instance}) at step ${e.step} while holding ${lockName(h.cls)} (${h.instance}) since step ${h.step}, against the order of spec §2`, [h.step]));
+          out.push(
+            violation(
+              'INV-14',
+              e,
+              `${holder} takes ${lockName(cls)} (${instance}) at step ${e.step} while holding ${lockName(h.cls)} (${h.instance}) since step ${h.step}, against the order of spec §2`,
+              [h.step]
+            )
+          );
           continue;
         }
         if (h.cls === cls) continue;
         if (!(edges.get(h.cls)?.has(cls) ?? false)) {
           if (reaches(cls, h.cls)) {
-            out.push(violation('INV-14', e, `lock order cycle: ${holder} takes ${lockName(cls)} after ${lockName(h.cls)} at step ${e.step}, but ${lockName(h.cls)} was taken after ${lockName(cls)} before`, [h.step]));
+            out.push(
+              violation(
+                'INV-14',
+                e,
+                `lock order cycle: ${holder} takes ${lockName(cls)} after ${lockName(h.cls)} at step ${e.step}, but ${lockName(h.cls)} was taken after ${lockName(cls)} before`,
+                [h.step]
+              )
+            );
           }
           let s = edges.get(h.cls);
           if (s === undefined) edges.set(h.cls, (s = new Set()));

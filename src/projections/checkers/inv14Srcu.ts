@@ -16,7 +16,7 @@ import type { Violation } from '../violation.js';
 /** The INV-14 SRCU checker (reports invariant `INV-14`). */
 export const inv14Srcu: CheckerSpec = {
   id: 'INV-14-SRCU',
-  statement: 'no thread waits for a memslot update while holding the kvm->srcu read section that the update\'s synchronize_srcu waits for',
+  statement: "no thread waits for a memslot update while holding the kvm->srcu read section that the update's synchronize_srcu waits for",
   modes: ['*'],
   on: ['MemslotValidWoken', 'MemslotWaitValid', 'SrcuReadLock', 'SrcuReadUnlock', 'SrcuSyncDone', 'SrcuSyncWaiting'],
   create: () => {

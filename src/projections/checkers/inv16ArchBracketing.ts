@@ -36,7 +36,13 @@ export const inv16: CheckerSpec = {
           case 'SptInstalled': {
             const pfn = e.data['pfn'] as string;
             if (e.data['private'] !== true || prepared.has(pfn)) return [];
-            return [violation('INV-16', e, `private SPTE for gfn ${hex(e.data['gfn'] as number)} installed at step ${e.step} maps folio ${pfn}, which was never arch-prepared`)];
+            return [
+              violation(
+                'INV-16',
+                e,
+                `private SPTE for gfn ${hex(e.data['gfn'] as number)} installed at step ${e.step} maps folio ${pfn}, which was never arch-prepared`
+              )
+            ];
           }
           case 'FolioFreed': {
             const at = prepared.get(folio);
@@ -47,7 +53,14 @@ export const inv16: CheckerSpec = {
           case 'HostPteInstalled': {
             const at = prepared.get(folio);
             if (at === undefined) return [];
-            return [violation('INV-16', e, `folio ${folio} host-mapped at page ${hex(e.data['index'] as number)} at step ${e.step} while still arch-prepared (since step ${at}) for private use`, [at])];
+            return [
+              violation(
+                'INV-16',
+                e,
+                `folio ${folio} host-mapped at page ${hex(e.data['index'] as number)} at step ${e.step} while still arch-prepared (since step ${at}) for private use`,
+                [at]
+              )
+            ];
           }
           default:
             return [];

@@ -26,7 +26,7 @@ interface VcpuState {
 /** The INV-17 checker. */
 export const inv17: CheckerSpec = {
   id: 'INV-17',
-  statement: 'KVM_PRE_FAULT_MEMORY maps only in the loaded root of the vCPU\'s current mode, and fails (-EOPNOTSUPP) in guest mode',
+  statement: "KVM_PRE_FAULT_MEMORY maps only in the loaded root of the vCPU's current mode, and fails (-EOPNOTSUPP) in guest mode",
   modes: ['*'],
   on: ['MmuRootLoaded', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted', 'SptInstalled', 'VcpuModeChanged'],
   create: () => {
@@ -39,9 +39,14 @@ export const inv17: CheckerSpec = {
     const judge = (e: LogEntry, vcpu: string, root: string, what: string): Violation[] => {
       const s = state(vcpu);
       const allowed = [modeRoot(s.mode, false), modeRoot(s.mode, true)];
-      if (s.mode === 'guest') return [violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step} while in guest mode (nested TDP is not the direct TDP MMU: -EOPNOTSUPP)`)];
-      if (!allowed.includes(root)) return [violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step}, but its ${s.mode} mode uses ${allowed.join('/')}`)];
-      if (s.loaded !== modeRoot(s.mode, false)) return [violation('INV-17', e, `${what} by ${vcpu} at step ${e.step} through a root kvm_mmu_reload did not load (${s.loaded ?? 'INVALID_PAGE'})`)];
+      if (s.mode === 'guest')
+        return [
+          violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step} while in guest mode (nested TDP is not the direct TDP MMU: -EOPNOTSUPP)`)
+        ];
+      if (!allowed.includes(root))
+        return [violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step}, but its ${s.mode} mode uses ${allowed.join('/')}`)];
+      if (s.loaded !== modeRoot(s.mode, false))
+        return [violation('INV-17', e, `${what} by ${vcpu} at step ${e.step} through a root kvm_mmu_reload did not load (${s.loaded ?? 'INVALID_PAGE'})`)];
       return [];
     };
     return {
@@ -73,7 +78,8 @@ export const inv17: CheckerSpec = {
             const vcpu = d['vcpu'] as string;
             const s = state(vcpu);
             s.inPrefault = false;
-            if (s.mode === 'guest' && d['rc'] === '0') return [violation('INV-17', e, `KVM_PRE_FAULT_MEMORY of ${vcpu} returned 0 at step ${e.step} in guest mode (expected -EOPNOTSUPP)`)];
+            if (s.mode === 'guest' && d['rc'] === '0')
+              return [violation('INV-17', e, `KVM_PRE_FAULT_MEMORY of ${vcpu} returned 0 at step ${e.step} in guest mode (expected -EOPNOTSUPP)`)];
             return [];
           }
           default:

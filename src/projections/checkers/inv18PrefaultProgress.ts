@@ -24,7 +24,8 @@ interface Call {
 /** The INV-18 checker. */
 export const inv18: CheckerSpec = {
   id: 'INV-18',
-  statement: 'KVM_PRE_FAULT_MEMORY returns 0 with progress (size down, gpa up by the same) or <0 with the range unchanged; size 0 is -EINVAL; full progress is success',
+  statement:
+    'KVM_PRE_FAULT_MEMORY returns 0 with progress (size down, gpa up by the same) or <0 with the range unchanged; size 0 is -EINVAL; full progress is success',
   modes: ['*'],
   on: ['OpReturned', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted'],
   create: () => {
@@ -55,7 +56,8 @@ export const inv18: CheckerSpec = {
             const out: Violation[] = [];
             if (rc === '0') {
               if (!(size < c.size)) out.push(violation('INV-18', e, `${where} without progress (size ${hex(size)} left)`));
-              if (gpa - c.gpa !== c.size - size) out.push(violation('INV-18', e, `${where}: gpa advanced by ${hex(gpa - c.gpa)} but size shrank by ${hex(c.size - size)}`));
+              if (gpa - c.gpa !== c.size - size)
+                out.push(violation('INV-18', e, `${where}: gpa advanced by ${hex(gpa - c.gpa)} but size shrank by ${hex(c.size - size)}`));
             } else if (gpa !== c.gpa || size !== c.size) {
               out.push(violation('INV-18', e, `${where} but changed the range to [${hex(gpa)}, +${hex(size)})`));
             }

@@ -34,7 +34,13 @@ export const inv19: CheckerSpec = {
           const ops = typeof by === 'string' ? [running.get(by)] : [...running.values()];
           if (ops.some((o) => o !== undefined && ATTRIBUTE_OPS.includes(o))) return [];
           const what = `${hex(e.data['start'] as number)}..${hex(e.data['end'] as number)}`;
-          return [violation('INV-19', e, `attributes of ${what} changed at step ${e.step} outside an attribute operation (running: ${ops.filter((o) => o !== undefined).join(', ') || 'none'})`)];
+          return [
+            violation(
+              'INV-19',
+              e,
+              `attributes of ${what} changed at step ${e.step} outside an attribute operation (running: ${ops.filter((o) => o !== undefined).join(', ') || 'none'})`
+            )
+          ];
         }
         return [];
       }

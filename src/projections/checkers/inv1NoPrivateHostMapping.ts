@@ -44,12 +44,7 @@ export const inv1: CheckerSpec = {
           if (g !== gmem || index < start || index >= end) continue;
           for (const p of ptes) {
             out.push(
-              violation(
-                'INV-1',
-                e,
-                `page ${hex(index)} of ${gmem} committed private at step ${e.step} while mapped in ${p.mm} since step ${p.step}`,
-                [p.step]
-              )
+              violation('INV-1', e, `page ${hex(index)} of ${gmem} committed private at step ${e.step} while mapped in ${p.mm} since step ${p.step}`, [p.step])
             );
           }
         }

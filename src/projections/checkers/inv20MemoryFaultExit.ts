@@ -61,7 +61,8 @@ export const inv20: CheckerSpec = {
             if (slot !== null && attr !== undefined && attr === priv && e.data['errno'] !== '-EHWPOISON') {
               out.push(violation('INV-20', e, `${where}: the access intent matches the attribute the fault read`));
             }
-            if (slot === null && anySlot === null && !priv) out.push(violation('INV-20', e, `${where}: a shared access without a slot is MMIO, not a memory fault`));
+            if (slot === null && anySlot === null && !priv)
+              out.push(violation('INV-20', e, `${where}: a shared access without a slot is MMIO, not a memory fault`));
             return out;
           }
           default:

@@ -33,7 +33,12 @@ export const inv21: CheckerSpec = {
             if (s.step > st.step || s.private === st.private) continue;
             if (s.gfn >= st.end || s.gfn + leafPages(s.level) <= st.start) continue;
             out.push(
-              violation('INV-21', e, `SPTE ${s.root}:${hex(s.gfn)} (${s.private ? 'private' : 'shared'}, step ${s.step}) survived the change of [${hex(st.start)}, ${hex(st.end)}) to ${st.private ? 'private' : 'shared'} at step ${st.step}`, [s.step, st.step])
+              violation(
+                'INV-21',
+                e,
+                `SPTE ${s.root}:${hex(s.gfn)} (${s.private ? 'private' : 'shared'}, step ${s.step}) survived the change of [${hex(st.start)}, ${hex(st.end)}) to ${st.private ? 'private' : 'shared'} at step ${st.step}`,
+                [s.step, st.step]
+              )
             );
           }
         }

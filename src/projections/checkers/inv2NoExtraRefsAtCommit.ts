@@ -41,7 +41,9 @@ export const inv2: CheckerSpec = {
               explained += p.kind === 'get' || f.order > 0 ? 1 : GUP_PIN_COUNTING_BIAS;
               continue;
             }
-            problems.push(`${p.kind === 'get' ? 'FOLL_GET reference' : p.longterm ? 'long-term pin' : 'pin'} ${pin} on page ${hex(f.base + p.subpage)} (step ${p.step})`);
+            problems.push(
+              `${p.kind === 'get' ? 'FOLL_GET reference' : p.longterm ? 'long-term pin' : 'pin'} ${pin} on page ${hex(f.base + p.subpage)} (step ${p.step})`
+            );
             steps.push(p.step);
           }
           let mapped = 0;
@@ -52,7 +54,14 @@ export const inv2: CheckerSpec = {
           if (mapped > 0) problems.push(`${mapped} host mapping(s)`);
           if (f.refcount !== explained && problems.length === 0) problems.push(`refcount ${f.refcount}, expected ${explained}`);
           if (problems.length > 0) {
-            out.push(violation('INV-2', e, `${gmem} range [${hex(start)}, ${hex(end)}) committed private at step ${e.step} while folio ${id} has ${problems.join(', ')}`, steps));
+            out.push(
+              violation(
+                'INV-2',
+                e,
+                `${gmem} range [${hex(start)}, ${hex(end)}) committed private at step ${e.step} while folio ${id} has ${problems.join(', ')}`,
+                steps
+              )
+            );
           }
         }
         return out;

@@ -117,7 +117,14 @@ export const inv3: CheckerSpec = {
           starts.forEach((s, i) => {
             if (vals[i] !== true) return;
             const p = firstVmPrivate(view, gmem, s, ends[i] as number);
-            if (p >= 0) out.push(violation('INV-3', e, `page ${hex(p)} of ${gmem} is host-faultable after the faultability store at step ${e.step} but its VM attribute is private`));
+            if (p >= 0)
+              out.push(
+                violation(
+                  'INV-3',
+                  e,
+                  `page ${hex(p)} of ${gmem} is host-faultable after the faultability store at step ${e.step} but its VM attribute is private`
+                )
+              );
           });
           return out;
         }

@@ -20,7 +20,18 @@ export const inv4: CheckerSpec = {
   id: 'INV-4',
   statement: 'attribute writes hold invalidate_lock for write; a read that leads to a mapping holds it until the folio reference is taken',
   modes: ['rfc-inplace-v8', 'rfc-1g-v2', 'rfc-1g-v1'],
-  on: ['AttrRead', 'AttrStored', 'FaultabilityRead', 'FaultabilityStored', 'FolioLocked', 'HostFaultGotFolio', 'LockAcquired', 'LockReleased', 'OpReturned', 'OpStarted'],
+  on: [
+    'AttrRead',
+    'AttrStored',
+    'FaultabilityRead',
+    'FaultabilityStored',
+    'FolioLocked',
+    'HostFaultGotFolio',
+    'LockAcquired',
+    'LockReleased',
+    'OpReturned',
+    'OpStarted'
+  ],
   create: () => {
     const holders = new Map<string, Map<string, Hold>>();
     const lastRead = new Map<string, { gmem: string; index: number; step: number }>();
@@ -51,7 +62,13 @@ export const inv4: CheckerSpec = {
             if (typeof by !== 'string') return [];
             const gmem = e.data['gmem'] as string;
             if (holdOf(gmem, by)?.mode === 'W') return [];
-            return [violation('INV-4', e, `${by} stored ${e.type === 'AttrStored' ? 'attributes' : 'faultability'} [${hex(e.data['start'] as number)}, ${hex(e.data['end'] as number)}) of ${gmem} at step ${e.step} without holding invalidate_lock for write`)];
+            return [
+              violation(
+                'INV-4',
+                e,
+                `${by} stored ${e.type === 'AttrStored' ? 'attributes' : 'faultability'} [${hex(e.data['start'] as number)}, ${hex(e.data['end'] as number)}) of ${gmem} at step ${e.step} without holding invalidate_lock for write`
+              )
+            ];
           }
           case 'OpStarted':
           case 'OpReturned':

@@ -74,35 +74,36 @@ export const inv5: CheckerSpec = {
   create: (header) => {
     const upstream = header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18';
     return {
-    id: 'INV-5',
-    check(view, e) {
-      if (e.kind !== 'fact') return [];
-      const kvm = view.kvm;
-      switch (e.type) {
-        case 'SptInstalled': {
-          const s = kvm.sptes.get(`${e.data['root'] as string}:${e.data['gfn'] as number}`);
-          if (s === undefined || invalidationCovers(kvm, s.gfn)) return [];
-          return judge(view, s, e, `when installed at step ${e.step}`, upstream);
-        }
-        case 'AttrStored':
-        case 'VmAttrStored': {
-          if ((e.type === 'VmAttrStored') !== upstream) return [];
-          const out: Violation[] = [];
-          for (const s of kvm.sptes.values()) {
-            if (!invalidationCovers(kvm, s.gfn)) out.push(...judge(view, s, e, `after attributes were stored at step ${e.step} outside an invalidation`, upstream));
+      id: 'INV-5',
+      check(view, e) {
+        if (e.kind !== 'fact') return [];
+        const kvm = view.kvm;
+        switch (e.type) {
+          case 'SptInstalled': {
+            const s = kvm.sptes.get(`${e.data['root'] as string}:${e.data['gfn'] as number}`);
+            if (s === undefined || invalidationCovers(kvm, s.gfn)) return [];
+            return judge(view, s, e, `when installed at step ${e.step}`, upstream);
           }
-          return out;
+          case 'AttrStored':
+          case 'VmAttrStored': {
+            if ((e.type === 'VmAttrStored') !== upstream) return [];
+            const out: Violation[] = [];
+            for (const s of kvm.sptes.values()) {
+              if (!invalidationCovers(kvm, s.gfn))
+                out.push(...judge(view, s, e, `after attributes were stored at step ${e.step} outside an invalidation`, upstream));
+            }
+            return out;
+          }
+          case 'InvalidateEnd': {
+            if (kvm.inProgress !== 0) return [];
+            const out: Violation[] = [];
+            for (const s of kvm.sptes.values()) out.push(...judge(view, s, e, `when the invalidation ended at step ${e.step}`, upstream));
+            return out;
+          }
+          default:
+            return [];
         }
-        case 'InvalidateEnd': {
-          if (kvm.inProgress !== 0) return [];
-          const out: Violation[] = [];
-          for (const s of kvm.sptes.values()) out.push(...judge(view, s, e, `when the invalidation ended at step ${e.step}`, upstream));
-          return out;
-        }
-        default:
-          return [];
       }
-    }
-  };
+    };
   }
 };

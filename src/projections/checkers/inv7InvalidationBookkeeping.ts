@@ -71,7 +71,9 @@ export const inv7: CheckerSpec = {
             const out = [];
             if (inProgress < 0) out.push(violation('INV-7', e, `${e.actor}: mmu_invalidate_in_progress went negative (${inProgress}) at step ${e.step}`));
             if (!b.rangeValid) {
-              out.push(violation('INV-7', e, `${e.actor}: invalidation begun at step ${b.beginStep} ended at step ${e.step} without any range added`, [b.beginStep]));
+              out.push(
+                violation('INV-7', e, `${e.actor}: invalidation begun at step ${b.beginStep} ended at step ${e.step} without any range added`, [b.beginStep])
+              );
             }
             b.inProgress = inProgress;
             return out;
@@ -82,7 +84,11 @@ export const inv7: CheckerSpec = {
           const out = [];
           for (const [actor, b] of books) {
             if (b.inProgress !== 0) {
-              out.push(violation('INV-7', e, `${actor}: ${b.inProgress} invalidation(s) still in progress at VM destruction (begun at step ${b.beginStep})`, [b.beginStep]));
+              out.push(
+                violation('INV-7', e, `${actor}: ${b.inProgress} invalidation(s) still in progress at VM destruction (begun at step ${b.beginStep})`, [
+                  b.beginStep
+                ])
+              );
             }
           }
           return out;
