@@ -78,7 +78,7 @@ if (explore !== null) {
   }
   lines.push('');
 }
-const soak = read<{ seed: number; totals: { mode: string; schedules: number; violations: number }[] }>('bench/results/soak.json');
+const soak = read<{ seed: number; commit?: string; totals: { mode: string; schedules: number; violations: number }[] }>('bench/results/soak.json');
 if (soak !== null) {
   lines.push(
     `Soak (\`npm run soak\`, \`bench/results/soak.json\`, seed ${soak.seed}): correct protocol, random schedules across the built-in scenarios of each mode:`,
