@@ -81,7 +81,7 @@ if (explore !== null) {
 const soak = read<{ seed: number; commit?: string; totals: { mode: string; schedules: number; violations: number }[] }>('bench/results/soak.json');
 if (soak !== null) {
   lines.push(
-    `Soak (\`npm run soak\`, \`bench/results/soak.json\`, seed ${soak.seed}): correct protocol, random schedules across the built-in scenarios of each mode:`,
+    `Soak (\`npm run soak\`, \`bench/results/soak.json\`, seed ${soak.seed}${soak.commit === undefined ? '' : `, at commit ${soak.commit}`}): correct protocol, random schedules across the built-in scenarios of each mode:`,
     ''
   );
   lines.push('| mode | schedules | violations |', '|---|---:|---:|');
