@@ -12,6 +12,7 @@
  * gets the same number of steps; the 513-page pre-fault test gets few schedules,
  * a two-op race many).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { explore } from '../src/explore/explore.js';
@@ -68,9 +69,10 @@ const totals = modes.map((mode) => {
   return { mode, schedules: rows.reduce((a, r) => a + (r['schedules'] as number), 0), violations: rows.reduce((a, r) => a + (r['violations'] as number), 0) };
 });
 mkdirSync('bench/results', { recursive: true });
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || null;
 writeFileSync(
   'bench/results/soak.json',
-  JSON.stringify({ benchmark: 'soak', seed, perMode, minPerScenario, longSteps, node: process.version, totals, scenarios: results }, null, 2) + '\n'
+  JSON.stringify({ benchmark: 'soak', commit, seed, perMode, minPerScenario, longSteps, node: process.version, totals, scenarios: results }, null, 2) + '\n'
 );
 console.log(JSON.stringify({ totals }));
 process.exitCode = failed ? 1 : 0;
