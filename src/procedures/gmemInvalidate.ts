@@ -9,6 +9,7 @@
  * only when one does (F-b25a).
  */
 import { ACTOR, hasVariant, type ModelEnv } from '../model/env.js';
+import type { Message } from '../events/messages.js';
 import { call, lock, nums, type Proc, unlock } from './proc.js';
 
 /** GFN ranges an invalidation covers (parallel lists). */
@@ -33,6 +34,22 @@ export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilt
     }
     return ranges;
   }
+  yield* invalidateBeginRanges(ranges, filter);
+  return ranges;
+}
+
+/** The GFN ranges of a `gmem.bindings` reply. */
+export function rangesOf(bindings: Message): GfnRanges {
+  return { starts: nums(bindings, 'gfnStarts'), ends: nums(bindings, 'gfnEnds') };
+}
+
+/**
+ * `mmu_lock(W)`, `kvm_mmu_invalidate_begin`, then per range `range_add` and the
+ * zap the filter selects, `mmu_lock` released: the begin half of a guest_memfd
+ * invalidation over already-resolved GFN ranges (nothing if there are none).
+ */
+export function* invalidateBeginRanges(ranges: GfnRanges, filter: ZapFilter): Proc<void> {
+  if (ranges.starts.length === 0) return;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
   for (let i = 0; i < ranges.starts.length; i++) {
@@ -42,7 +59,6 @@ export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilt
     yield* call(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
-  return ranges;
 }
 
 /** Ends the invalidation begun by {@link gmemInvalidateBegin}. */

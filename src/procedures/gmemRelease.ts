@@ -13,7 +13,8 @@
 import { ACTOR } from '../model/env.js';
 import type { OpResult } from '../model/ops.js';
 import type { ProcContext } from '../machines/programMachine.js';
-import { call, lock, nums, type Proc, strs, unlock } from './proc.js';
+import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
+import { call, lock, type Proc, strs, unlock } from './proc.js';
 
 /** Runs `kvm_gmem_release` of guest_memfd actor `gmem`. */
 export function* gmemRelease(gmem: string, ctx: ProcContext): Proc<OpResult> {
@@ -24,21 +25,10 @@ export function* gmemRelease(gmem: string, ctx: ProcContext): Proc<OpResult> {
   const b = yield* call(gmem, { type: 'gmem.bindings', start: 0, end: pages });
   const slots = strs(b, 'slots');
   for (const slot of slots) yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
-  const starts = nums(b, 'gfnStarts');
-  const ends = nums(b, 'gfnEnds');
-  if (starts.length > 0) {
-    // kvm_gmem_invalidate_begin(0, -1ul) + zap of every binding, then end.
-    yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-    for (let i = 0; i < starts.length; i++) {
-      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: starts[i] as number, end: ends[i] as number });
-      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: starts[i] as number, end: ends[i] as number, filter: 'both' });
-    }
-    yield* unlock(ACTOR.mmu, 'mmu', 'W');
-    yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
-    yield* unlock(ACTOR.mmu, 'mmu', 'W');
-  }
+  // kvm_gmem_invalidate_begin(0, -1ul) + zap of every binding, then end.
+  const ranges = rangesOf(b);
+  yield* invalidateBeginRanges(ranges, 'both');
+  yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'W');
   yield* unlock(ACTOR.kvm, 'slots', 'W');
   for (const slot of slots) yield* call(gmem, { type: 'gmem.unbind', slot });

@@ -11,8 +11,8 @@ import { HWPOISON } from '../machines/hwpoisonMachine.js';
 import type { ProcContext } from '../machines/programMachine.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { getGmemFolio } from './gmemFolio.js';
-import { ACTOR } from '../model/env.js';
-import { call, lock, nums, type Proc, unlock } from './proc.js';
+import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
+import { call, lock, type Proc, unlock } from './proc.js';
 import { fdActor } from './vmOps.js';
 
 /** Runs a `memoryFailure` op. */
@@ -29,20 +29,9 @@ export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx:
   // kvm_gmem_error_folio: invalidate_lock(R), kvm_gmem_invalidate_begin/end over the folio's indices, no truncation.
   yield* lock(gmem, 'invalidate', 'R');
   const b = yield* call(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
-  const starts = nums(b, 'gfnStarts');
-  const ends = nums(b, 'gfnEnds');
-  if (starts.length > 0) {
-    yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-    for (let i = 0; i < starts.length; i++) {
-      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: starts[i] as number, end: ends[i] as number });
-      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: starts[i] as number, end: ends[i] as number, filter: 'both' });
-    }
-    yield* unlock(ACTOR.mmu, 'mmu', 'W');
-    yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
-    yield* unlock(ACTOR.mmu, 'mmu', 'W');
-  }
+  const ranges = rangesOf(b);
+  yield* invalidateBeginRanges(ranges, 'both');
+  yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'R');
   yield* call(f.folio, { type: 'folio.put', why: 'memory-failure' });
   return { rc: '0' };
