@@ -14,7 +14,8 @@ import type { ProcContext } from '../machines/programMachine.js';
 import { usesHugetlb } from '../model/hugetlb.js';
 import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
 import { punchHoleHuge } from './punchHoleHuge.js';
-import { bool, call, lock, num, type Proc, strs, unlock } from './proc.js';
+import { truncateFolio } from './hugepage.js';
+import { call, lock, type Proc, strs, unlock } from './proc.js';
 
 /** Runs a `punchHole` op. */
 export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcContext): Proc<OpResult> {
@@ -28,17 +29,7 @@ export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcCon
   const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
   const folios = strs(list, 'folios');
   // B4: zap but never truncate (the folios and their contents stay in the page cache).
-  for (const folio of hasVariant(ctx.env, 'B4') ? [] : folios) {
-    const g = yield* call(folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });
-    if (!bool(g, 'ok')) continue;
-    const base = num(g, 'base');
-    const nr = 2 ** num(g, 'order');
-    yield* call(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
-    yield* call(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
-    yield* call(folio, { type: 'folio.truncate' });
-    yield* call(folio, { type: 'folio.unlock' });
-    yield* call(folio, { type: 'folio.put', why: 'truncate' });
-  }
+  for (const folio of hasVariant(ctx.env, 'B4') ? [] : folios) yield* truncateFolio(folio, start);
   yield* gmemInvalidateEnd(ranges);
   // Contract of PUNCH_HOLE, recorded while invalidate_lock is still held: these folios left the file.
   ctx.record('HolePunched', { thread: ctx.self, gmem: ACTOR.gmem, start, end, folios });
