@@ -123,7 +123,7 @@ export const factSchemas = {
   MmuNotifierEnd: z.object({ vm: id, count: int }),
   VmAttrRead: z.object({ vm: id, gfn: nat, private: z.boolean(), by: id }),
   VmAttrNoop: z.object({ vm: id, start: nat, end: nat, private: z.boolean() }),
-  VmAttrReserved: z.object({ vm: id, start: nat, end: nat }),
+  VmAttrReserved: z.object({ vm: id, start: nat, end: nat, failed: z.boolean().optional() }),
   VmAttrStored: z.object({ vm: id, start: nat, end: nat, private: z.boolean(), by: id }),
   LpageInfoRead: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, contained: z.boolean() }),
   LpageMixedUpdated: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, mixed: z.boolean() }),

@@ -467,7 +467,8 @@ function onRequest(ctx: VmContext, m: Delivered): Patch {
       return {};
     }
     case 'kvm.attr.reserve':
-      ctx.port.record('VmAttrReserved', { vm: id, start: num('start'), end: num('end') });
+      // `fail`: the VMM thread's fault injection makes xa_reserve fail (-ENOMEM, nothing changed).
+      ctx.port.record('VmAttrReserved', { vm: id, start: num('start'), end: num('end'), ...(m['fail'] === true ? { failed: true } : {}) });
       reply('ack');
       return {};
     case 'kvm.attr.store': {

@@ -16,6 +16,7 @@ import { markVmDead, signalEvent, waitEvent } from '../procedures/userSync.js';
 import { punchHole } from '../procedures/punchHole.js';
 import type { OpResult } from '../model/ops.js';
 import { createProgramMachine, type ProcContext } from './programMachine.js';
+import { raiseSignal } from '../procedures/signals.js';
 import {
   closeFd,
   createGmem,
@@ -27,6 +28,7 @@ import {
   madviseGmem,
   mmapGmem,
   setMemoryAttributes,
+  injectAttrReserveFailure,
   uaccess,
   umunmap
 } from '../procedures/vmOps.js';
@@ -50,6 +52,10 @@ export function runVmmOp(op: VmmOp, ctx: ProcContext): Proc<OpResult> {
       return fallocate(op, ctx);
     case 'setMemoryAttributes':
       return setMemoryAttributes(op, ctx);
+    case 'injectAttrReserveFailure':
+      return injectAttrReserveFailure(op.count, ctx);
+    case 'signal':
+      return raiseSignal(ctx);
     case 'createMemslot':
       return createMemslot(op, ctx);
     case 'deleteMemslot':

@@ -54,6 +54,16 @@ const fd = z.string().min(1).default('gmem');
 export const setMemoryAttributesOpSchema = z
   .object({ op: z.literal('setMemoryAttributes'), address: nat, size: nat, attributes: nat, flags: nat.default(0), ...common })
   .strict();
+/**
+ * Fault injection on the VMM thread (fail-nth): the next `count`
+ * `KVM_SET_MEMORY_ATTRIBUTES` calls of this thread that reach `xa_reserve`
+ * (O6 step 3) fail it, so they return `-ENOMEM` before any change.
+ */
+export const injectAttrReserveFailureOpSchema = z
+  .object({ op: z.literal('injectAttrReserveFailure'), count: z.number().int().positive().default(1), ...common })
+  .strict();
+/** A signal becomes pending for this VMM thread: the next interruptible loop (fallocate, O3) returns `-EINTR`. */
+export const signalOpSchema = z.object({ op: z.literal('signal'), ...common }).strict();
 /** `KVM_SET_USER_MEMORY_REGION2` creating memslot `slot` (O2); `flags` may hold GUEST_MEMFD, READONLY, LOG_DIRTY_PAGES. */
 export const createMemslotOpSchema = z
   .object({
@@ -152,6 +162,8 @@ export const vmmOpSchema = z.discriminatedUnion('op', [
   punchHoleOpSchema,
   fallocateOpSchema,
   setMemoryAttributesOpSchema,
+  injectAttrReserveFailureOpSchema,
+  signalOpSchema,
   createMemslotOpSchema,
   deleteMemslotOpSchema,
   createGmemOpSchema,

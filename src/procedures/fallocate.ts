@@ -6,7 +6,8 @@
  *   `-EINVAL`; `offset + len > i_size`: `-EINVAL`;
  * - under `invalidate_lock(R)`, for each folio of the range
  *   `kvm_gmem_get_folio` (allocating, locked), unlock, put. Nothing is zeroed or
- *   mapped and attributes do not change;
+ *   mapped and attributes do not change; a pending signal stops the loop
+ *   before the next folio with `-EINTR` (the folios already allocated stay);
  * - with a HugeTLB allocator (rfc-1g-v2): start and end are rounded *down* to
  *   hugepage boundaries; each allocation takes a whole huge page from the
  *   subpool (`-ENOMEM` when it is empty) and is split at once if the hugepage has
@@ -21,6 +22,7 @@ import type { ProcContext } from '../machines/programMachine.js';
 import { getFolioOrErr } from './filemap.js';
 import { fallocateFd2022 } from './fd2022.js';
 import { call, lock, type Proc, unlock } from './proc.js';
+import { takeSignal } from './signals.js';
 
 /** Runs a `fallocate` op. */
 export function* fallocate(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: ProcContext): Proc<OpResult> {
@@ -41,6 +43,10 @@ export function* fallocate(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: ProcCon
   let rc = '0';
   // Bounded: each round advances by at least one page.
   for (let index = start; index < end;) {
+    if (takeSignal(ctx)) {
+      rc = '-EINTR';
+      break;
+    }
     const f = yield* getFolioOrErr(index, { create: true, lock: true, why: 'fallocate' });
     if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
     if ('err' in f) {

@@ -65,7 +65,14 @@ export function* gmemRangesOf(start: number, end: number): Proc<GmemRange[]> {
 }
 
 /** Outcome of {@link v1ShouldSetPrivate}: `-EINVAL`, or the guest_memfds whose `invalidate_lock` is still held for the commit. */
-export type ShouldSetPrivate = { readonly rc: '-EINVAL' } | { readonly rc: null; readonly held: readonly string[] };
+export type ShouldSetPrivate = { readonly rc: '-EINVAL' } | { readonly rc: null; readonly held: readonly string[]; readonly restore: readonly FaultableRun[] };
+
+/** A guest_memfd index range that was faultable before {@link v1ShouldSetPrivate} cleared it. */
+export interface FaultableRun {
+  readonly gmem: string;
+  readonly start: number;
+  readonly end: number;
+}
 
 /**
  * `kvm_gmem_should_set_attributes_private` for every range: `-EINVAL`
@@ -76,6 +83,7 @@ export type ShouldSetPrivate = { readonly rc: '-EINVAL' } | { readonly rc: null;
 export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number): Proc<ShouldSetPrivate> {
   const how = storeHow(ctx);
   const held: string[] = [];
+  const restore: FaultableRun[] = [];
   const check = hasVariant(ctx.env, 'B11') ? 'mapcount-pincount' : 'refcount';
   for (const r of yield* gmemRangesOf(start, end)) {
     if (!held.includes(r.gmem)) {
@@ -92,20 +100,31 @@ export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number
         break;
       }
     }
+    const starts = nums(before, 'starts');
+    const ends = nums(before, 'ends');
+    const was = before['faultable'] as readonly boolean[];
+    const runs: FaultableRun[] = [];
+    for (let i = 0; i < starts.length; i++) if (was[i] === true) runs.push({ gmem: r.gmem, start: starts[i] as number, end: ends[i] as number });
     if (busy) {
       // Restore what was faultable before (v1 set the whole range faultable again).
-      const starts = nums(before, 'starts');
-      const ends = nums(before, 'ends');
-      const was = before['faultable'] as readonly boolean[];
-      for (let i = 0; i < starts.length; i++) {
-        if (was[i] !== true) continue;
-        yield* call(r.gmem, { type: 'gmem.faultable.store', start: starts[i] as number, end: ends[i] as number, faultable: true, how });
-      }
+      for (const run of runs) yield* call(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
       yield* v1CommitDone(held);
       return { rc: '-EINVAL' };
     }
+    restore.push(...runs);
   }
-  return { rc: null, held };
+  return { rc: null, held, restore };
+}
+
+/**
+ * Undoes a successful {@link v1ShouldSetPrivate} when the attribute change
+ * fails after it (`xa_reserve` -> `-ENOMEM`, O6 step 3): the indices that were
+ * faultable become faultable again, then the `invalidate_lock`s are dropped.
+ */
+export function* v1Abort(ctx: ProcContext, held: readonly string[], restore: readonly FaultableRun[]): Proc<void> {
+  const how = storeHow(ctx);
+  for (const run of restore) yield* call(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
+  yield* v1CommitDone(held);
 }
 
 /** Drops the `invalidate_lock`s {@link v1ShouldSetPrivate} kept across the commit. */

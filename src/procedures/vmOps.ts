@@ -26,7 +26,7 @@ import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
 import { runGuestOp } from '../machines/vcpuMachine.js';
-import { v1CommitDone, v1SetShared, v1ShouldSetPrivate } from './gmemFaultability.js';
+import { v1Abort, v1CommitDone, type FaultableRun, v1SetShared, v1ShouldSetPrivate } from './gmemFaultability.js';
 
 /** `KVM_MEMORY_ATTRIBUTE_PRIVATE`. */
 export const KVM_MEMORY_ATTRIBUTE_PRIVATE = 1 << 3;
@@ -36,6 +36,15 @@ export const GPA_LIMIT = 2 ** 52;
 export const KVM_USER_MEM_SLOTS = 32764;
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
+
+const FAIL_RESERVE = 'vmm:failAttrReserve';
+
+/** Fault injection: the next `count` `xa_reserve`s of `KVM_SET_MEMORY_ATTRIBUTES` on this thread fail (`-ENOMEM`). */
+export function* injectAttrReserveFailure(count: number, ctx: ProcContext): Proc<OpResult> {
+  ctx.locals.set(FAIL_RESERVE, { count });
+  yield* [];
+  return { rc: '0' };
+}
 
 /** The guest_memfd actor a file descriptor name refers to, or null (-EBADF). */
 export function fdActor(ctx: ProcContext, fd: string): string | null {
@@ -60,6 +69,7 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
     return { rc: '0' };
   }
   let gmemHeld: readonly string[] = [];
+  let restore: readonly FaultableRun[] = [];
   if (ctx.env.mode === 'rfc-1g-v1' && toPrivate) {
     // RFC 1G-v1: kvm_gmem_should_set_attributes() before the change (gmemFaultability.ts).
     const r = yield* v1ShouldSetPrivate(ctx, start, end);
@@ -68,8 +78,17 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
       return { rc: r.rc };
     }
     gmemHeld = r.held;
+    restore = r.restore;
   }
-  yield* call(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end });
+  const failsLeft = (ctx.locals.get(FAIL_RESERVE)?.['count'] as number | undefined) ?? 0;
+  if (failsLeft > 0) ctx.locals.set(FAIL_RESERVE, { count: failsLeft - 1 });
+  yield* call(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end, ...(failsLeft > 0 ? { fail: true } : {}) });
+  if (failsLeft > 0) {
+    // xa_reserve failed: -ENOMEM before any change (no invalidation, no store, no seq bump).
+    if (gmemHeld.length > 0) yield* v1Abort(ctx, gmemHeld, restore);
+    yield* unlock(ACTOR.kvm, 'slots', 'W');
+    return { rc: '-ENOMEM' };
+  }
   const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
   const slots = strs(ov, 'slots');
   const bases = nums(ov, 'baseGfns');

@@ -111,6 +111,7 @@ export function threadId(i: number): string {
 /** VMM ops that only exist in the upstream modes (the VM attribute ioctl, memslots, userspace memory). */
 const UPSTREAM_ONLY_OPS: readonly string[] = [
   'setMemoryAttributes',
+  'injectAttrReserveFailure',
   'createMemslot',
   'deleteMemslot',
   'uaccess',
@@ -160,7 +161,17 @@ export function modeProblem(s: Scenario): string | null {
 }
 
 /** VMM ops of mode rfc-1g-v1 (O3, O4, O6 + faultability, O8, O9). */
-const RFC_1G_V1_OPS: readonly string[] = ['access', 'pin', 'unpin', 'munmap', 'punchHole', 'fallocate', 'setMemoryAttributes'];
+const RFC_1G_V1_OPS: readonly string[] = [
+  'access',
+  'pin',
+  'unpin',
+  'munmap',
+  'punchHole',
+  'fallocate',
+  'setMemoryAttributes',
+  'injectAttrReserveFailure',
+  'signal'
+];
 /** VMM ops of mode fd-2022 (fallocate = map private, PUNCH_HOLE = unmap, userspace memory, KVM_RUN). */
 const FD_2022_OPS: readonly string[] = ['fallocate', 'punchHole', 'uaccess', 'umunmap', 'kvmRun'];
 

@@ -42,6 +42,24 @@ describe('fallocate(KEEP_SIZE) (O3)', () => {
     expect(facts(r, 'LockAcquired').map((e) => [e.data['lock'], e.data['mode']])).toEqual([['invalidate', 'R']]);
   });
 
+  it('should stop with -EINTR before the next folio when a signal is pending, and run whole once it was delivered', () => {
+    const r = run(
+      { pages: 4, initShared: false },
+      [
+        { op: 'signal', expect: '0' },
+        { op: 'fallocate', offset: 0, size: 4 * PAGE, expect: '-EINTR' },
+        { op: 'fallocate', offset: 0, size: 4 * PAGE, expect: '0' }
+      ],
+      'upstream-6.8'
+    );
+    expect(r.result.violations).toEqual([]);
+    expect(returns(r, 't0').map((e) => e.data['rc'])).toEqual(['0', '-EINTR', '0']);
+    // Nothing was allocated by the interrupted call; the invalidate_lock was taken and released by both.
+    expect(facts(r, 'FolioAllocated')).toHaveLength(4);
+    expect(facts(r, 'LockAcquired').filter((e) => e.data['lock'] === 'invalidate')).toHaveLength(2);
+    expect(facts(r, 'LockReleased').filter((e) => e.data['lock'] === 'invalidate')).toHaveLength(2);
+  });
+
   it('should round start and end down to hugepage boundaries (rfc-1g-v2)', () => {
     const small = run({ pages: 1024, folioSize: '2M', initShared: false }, [{ op: 'fallocate', offset: 10 * PAGE, size: PAGE, expect: '0' }]);
     expect(facts(small, 'HugePageAllocated')).toEqual([]);

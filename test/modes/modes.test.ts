@@ -12,7 +12,7 @@ import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
 import { CHECKERS } from '../../src/projections/monitor.js';
 import { runSchedule } from '../../src/runtime/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
-import { modeProblem, type Scenario } from '../../src/scenarios/schema.js';
+import { modeProblem, type Scenario, scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record, returns } from '../helpers/run.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-modes-'));
@@ -58,6 +58,35 @@ describe('mode rfc-1g-v1', () => {
     expect(stores.slice(0, 2)).toEqual([false, true]);
     expect(facts(run, 'AttrStored')).toEqual([]);
     expect(facts(run, 'VmAttrStored').map((e) => e.data['private'])).toEqual([true, false]);
+  });
+
+  it('should restore faultability when xa_reserve fails (-ENOMEM) after the guest_memfd check cleared it', () => {
+    const run = record(
+      scenarioSchema.parse({
+        name: 'v1-enomem',
+        mode: 'rfc-1g-v1',
+        gmem: { pages: 2 },
+        threads: [
+          {
+            ops: [
+              { op: 'access', index: 0, write: true, value: 3, expect: '0' },
+              { op: 'munmap', index: 0, expect: '0' },
+              { op: 'injectAttrReserveFailure', expect: '0' },
+              { op: 'setMemoryAttributes', address: 0x100000 * 4096, size: 4096, attributes: 8, expect: '-ENOMEM' },
+              { op: 'access', index: 0, expect: '0', expectValue: 3 }
+            ]
+          }
+        ]
+      }),
+      1
+    );
+    expect(run.result.violations).toEqual([]);
+    expect(returns(run, 't0').map((e) => e.data['rc'])).toEqual(['0', '0', '0', '-ENOMEM', '0']);
+    const stores = facts(run, 'FaultabilityStored')
+      .filter((e) => e.data['start'] === 0 && e.data['end'] === 1)
+      .map((e) => e.data['faultable']);
+    expect(stores).toEqual([false, true]);
+    expect(facts(run, 'VmAttrStored')).toEqual([]);
   });
 
   it('should fail -EINVAL on a FOLL_GET reference and succeed after unpin', () => {

@@ -78,6 +78,38 @@ describe('KVM_SET_MEMORY_ATTRIBUTES (O6)', () => {
   });
 });
 
+describe('KVM_SET_MEMORY_ATTRIBUTES: xa_reserve failure (O6 step 3)', () => {
+  it('returns -ENOMEM before any change when xa_reserve fails, and succeeds once the injection is used up', () => {
+    const run = record(
+      scenarioSchema.parse({
+        name: 'enomem',
+        mode: 'upstream-6.8',
+        gmem: { pages: 4, initShared: false },
+        threads: [
+          {
+            ops: [
+              { op: 'injectAttrReserveFailure', count: 1, expect: '0' },
+              { op: 'setMemoryAttributes', address: G * PAGE, size: 2 * PAGE, attributes: 8, expect: '-ENOMEM' },
+              { op: 'setMemoryAttributes', address: G * PAGE, size: 2 * PAGE, attributes: 8, expect: '0' }
+            ]
+          }
+        ]
+      }),
+      1
+    );
+    expect(run.result.violations).toEqual([]);
+    expect(returns(run, 't0').map((e) => e.data['rc'])).toEqual(['0', '-ENOMEM', '0']);
+    const reserved = facts(run, 'VmAttrReserved');
+    expect(reserved.map((e) => e.data['failed'] === true)).toEqual([true, false]);
+    // Nothing happened between the failed reserve and the second call's reserve: no invalidation, no store.
+    const between = run.entries.filter((e) => e.kind === 'fact' && e.seq > (reserved[0]?.seq ?? 0) && e.seq < (reserved[1]?.seq ?? 0));
+    expect(between.map((e) => e.type).filter((t) => ['InvalidateBegin', 'RangeAdded', 'SpteZapped', 'VmAttrStored', 'InvalidateEnd'].includes(t))).toEqual([]);
+    expect(facts(run, 'VmAttrStored')).toHaveLength(1);
+    // The slots_lock was released on the error path: the second call ran.
+    expect(facts(run, 'InvalidateBegin')).toHaveLength(1);
+  });
+});
+
 describe('memslots (O2)', () => {
   const base = { mode: 'upstream-6.8' as const, gmem: { pages: 4, initShared: false, bound: false } };
   it('checks flags, fd, alignment, range and overlaps', () => {
