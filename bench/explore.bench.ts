@@ -4,9 +4,13 @@
  * (median over 20 master seeds), shrink lengths before/after, and DPOR on the
  * small built-in configurations. Writes bench/results/explore.json.
  *
- *   npm run bench:explore
+ *   npm run bench:explore [-- --variant B20,B21]
+ *
+ * `--variant` re-measures only the listed variants and merges their rows into
+ * the existing bench/results/explore.json (the other rows and DPOR are kept).
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dpor } from '../src/explore/dpor.js';
@@ -14,6 +18,13 @@ import { explore } from '../src/explore/explore.js';
 import { VARIANTS } from '../src/model/variants.js';
 import { findScenario } from '../src/scenarios/builtins.js';
 
+const { values: args } = parseArgs({ options: { variant: { type: 'string' } } });
+const only = args.variant === undefined ? null : new Set(args.variant.split(','));
+const unknown = only === null ? [] : [...only].filter((id) => !VARIANTS.some((v) => v.id === id));
+if (unknown.length > 0) {
+  process.stderr.write(`explore.bench: --variant: no variant ${unknown.join(', ')}\n`);
+  process.exit(2);
+}
 const SEEDS = 20;
 const SCHEDULES_MAX = 3000;
 const STRATEGIES = ['random', 'pct', 'pos', 'portfolio'] as const;
@@ -26,8 +37,8 @@ function median(xs: readonly number[]): number | null {
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-const variants = [];
-for (const v of VARIANTS) {
+const variants: Record<string, unknown>[] = [];
+for (const v of VARIANTS.filter((x) => only === null || only.has(x.id))) {
   const base = findScenario(v.scenario);
   if (base === undefined) {
     variants.push({ variant: v.id, scenario: v.scenario, error: 'scenario not found' });
@@ -70,11 +81,19 @@ for (const v of VARIANTS) {
   });
 }
 
-const dporRuns = [];
-for (const [name, bound] of [
-  ['dpor-fault-vs-convert', undefined],
-  ['dpor-2vcpu-convert-twice', 2]
-] as const) {
+interface Previous {
+  variants: Record<string, unknown>[];
+  dpor: Record<string, unknown>[];
+}
+const previous: Previous | null =
+  only !== null && existsSync('bench/results/explore.json') ? (JSON.parse(readFileSync('bench/results/explore.json', 'utf8')) as Previous) : null;
+const dporRuns: Record<string, unknown>[] = previous?.dpor ?? [];
+for (const [name, bound] of only !== null
+  ? []
+  : ([
+      ['dpor-fault-vs-convert', undefined],
+      ['dpor-2vcpu-convert-twice', 2]
+    ] as const)) {
   for (const variant of [null, 'B15']) {
     const scenario = findScenario(name);
     if (scenario === undefined) continue;
@@ -97,9 +116,20 @@ for (const [name, bound] of [
   }
 }
 
+/** Rows in registry order: the ones measured now, else the previous run's. */
+function merged(): Record<string, unknown>[] {
+  if (previous === null) return variants;
+  const rows: Record<string, unknown>[] = [];
+  for (const v of VARIANTS) {
+    const row = variants.find((r) => r['variant'] === v.id) ?? previous.variants.find((r) => r['variant'] === v.id);
+    if (row !== undefined) rows.push(row);
+  }
+  return rows;
+}
+
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/explore.json',
-  JSON.stringify({ node: process.version, seeds: SEEDS, schedulesMax: SCHEDULES_MAX, variants, dpor: dporRuns }, null, 2) + '\n'
+  JSON.stringify({ node: process.version, seeds: SEEDS, schedulesMax: SCHEDULES_MAX, variants: merged(), dpor: dporRuns }, null, 2) + '\n'
 );
 process.stdout.write('wrote bench/results/explore.json\n');

@@ -21,9 +21,13 @@ export const factSchemas = {
   HolePunched: z.object({ thread: id, gmem: id, start: nat, end: nat, folios: z.array(id) }),
   LruBatchAdd: z.object({ folio: id }),
   LruBatchDrained: z.object({ folios: z.array(id) }),
-  /** Arch prepare / invalidate of a folio (SNP RMP state), INV-16. */
-  FolioPrepared: z.object({ folio: id }),
-  FolioArchInvalidated: z.object({ folio: id, why: id }),
+  /**
+   * Arch prepare / invalidate of a folio (SNP RMP state), INV-16. `start`/`end`: the subpage range of `folio`
+   * covered (absent = the whole folio). For the not yet materialised 4K folios of a split hugepage (rfc-1g-v2) the
+   * inode records the invalidation against the huge folio they were split from, with the range inside it.
+   */
+  FolioPrepared: z.object({ folio: id, start: nat.optional(), end: nat.optional() }),
+  FolioArchInvalidated: z.object({ folio: id, why: id, start: nat.optional(), end: nat.optional() }),
   OpReturned: z.object({ thread: id, op: nat, name: id, rc: z.string(), errorOffset: int.nullable() }),
   // --- locks (owned by the actor that records them)
   LockWaiting: z.object({ lock: id, mode, holder: id }),
@@ -59,7 +63,7 @@ export const factSchemas = {
   SpteZapped: z.object({ root: id, gfn: nat, level: nat, private: z.boolean() }),
   InvalidateEnd: z.object({ seq: nat, inProgress: int }),
   // --- vCPU and the KVM stage-2 fault path (O10, O14, INV-6, INV-20)
-  VcpuFaultStarted: z.object({ vcpu: id, gfn: nat, private: z.boolean(), write: z.boolean(), seq: nat, attempt: nat }),
+  VcpuFaultStarted: z.object({ vcpu: id, gfn: nat, private: z.boolean(), write: z.boolean(), seq: nat, attempt: nat, synthesized: z.boolean().optional() }),
   GmemPfnObtained: z.object({ vcpu: id, gfn: nat, folio: id, subpage: nat, maxLevel: z.number().int().min(1).max(3) }),
   StaleCheck: z.object({ vcpu: id, gfn: nat, seq: nat, locked: z.boolean(), ok: z.boolean(), mmuSeq: nat, inProgress: int }),
   SptInstalled: z.object({ root: id, gfn: nat, level: z.number().int().min(1).max(3), private: z.boolean(), pfn: id, subpage: nat, by: id }),

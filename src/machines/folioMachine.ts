@@ -29,13 +29,16 @@
  * ```
  *
  * Requests added for huge folios: `folio.freeze` (`folio_ref_freeze(folio,
- * nr_pages)` of `filemap_remove_folio_for_restructuring`), `folio.unfreeze`,
- * `folio.zeroRange` (`folio_zero_range` of a partial-hugepage PUNCH_HOLE).
+ * nr_pages)` of `filemap_remove_folio_for_restructuring`; answers the
+ * arch-prepared runs, which a split or merge carries to the new folios),
+ * `folio.unfreeze`, `folio.zeroRange` (`folio_zero_range` of a partial-hugepage
+ * PUNCH_HOLE), `folio.archInvalidate{start, end}` (a subpage range, INV-16).
  */
 import { assign, setup } from 'xstate';
 import type { Value } from '../events/logEntry.js';
 import { type Delivered, replyTarget } from '../events/messages.js';
 import { GUP_PIN_COUNTING_BIAS, hasVariant, type ModelEnv } from '../model/env.js';
+import { RangeMap } from '../model/rangeMap.js';
 import type { ActorPort } from '../runtime/world.js';
 
 /** Scheduling steps the kernel worker of variant B17 takes before it returns a freed huge page to the subpool. */
@@ -68,6 +71,8 @@ export interface FolioInit {
   readonly contents?: ReadonlyMap<number, number>;
   /** Added to an LRU-add batch at allocation (`folio_add_lru`): one transient reference from birth. */
   readonly lruBatch?: boolean;
+  /** Arch-prepared subpages carried over from a split or merge (the RMP state is per pfn); absent = none. */
+  readonly prepared?: RangeMap<boolean> | null;
 }
 
 /** Context of a folio. */
@@ -93,8 +98,11 @@ export interface FolioContext {
   readonly hugeOrigin: string | null;
   /** Refcount frozen for a split or merge: lookups fail. */
   readonly frozen: boolean;
-  /** Arch-prepared for private use (`kvm_arch_gmem_prepare`, e.g. SNP RMP private); INV-16. */
-  readonly prepared?: boolean;
+  /**
+   * Arch-prepared subpages (`kvm_arch_gmem_prepare`, e.g. SNP RMP private), per subpage over `[0, nr_pages)`;
+   * null = none. A split or merge carries it to the new folios (INV-16).
+   */
+  readonly prepared: RangeMap<boolean> | null;
 }
 
 /** Input of a folio. */
@@ -129,9 +137,9 @@ function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?
   ctx.port.record('FolioRef', { folio: ctx.port.id, delta, refcount, why });
   if (refcount !== 0) return false;
   patch.freed = true;
-  if (patch.prepared ?? ctx.prepared ?? false) {
-    // free_folio -> kvm_arch_gmem_invalidate: back to host-owned before the allocator gets it.
-    patch.prepared = false;
+  if ((patch.prepared === undefined ? ctx.prepared : patch.prepared) !== null) {
+    // free_folio -> kvm_arch_gmem_invalidate over the whole folio: back to host-owned before the allocator gets it.
+    patch.prepared = null;
     ctx.port.record('FolioArchInvalidated', { folio: ctx.port.id, why: 'free' });
   }
   if (ctx.hugePage === null) {
@@ -212,22 +220,32 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
       else patch.lockWaiters = [...ctx.lockWaiters, waiter];
       return patch;
     }
-    case 'folio.prepare':
-      // kvm_gmem_prepare_folio -> kvm_arch_gmem_prepare (idempotent).
-      if (ctx.prepared !== true) {
-        patch.prepared = true;
+    case 'folio.prepare': {
+      // kvm_gmem_prepare_folio -> kvm_arch_gmem_prepare of the whole folio (a huge folio is prepared whole, its
+      // index aligned down to the folio order); the arch skips pages already private (idempotent).
+      const n = nrPages(ctx);
+      if (ctx.prepared === null || !ctx.prepared.uniform(0, n, true)) {
+        patch.prepared = RangeMap.filled(n, true);
         ctx.port.record('FolioPrepared', { folio: id });
       }
       answer(ctx, to, 'ack');
       return patch;
-    case 'folio.archInvalidate':
-      // kvm_arch_gmem_invalidate on a private->shared conversion (S-INPLACE-v8).
-      if (ctx.prepared === true) {
-        patch.prepared = false;
-        ctx.port.record('FolioArchInvalidated', { folio: id, why: m['why'] as string });
+    }
+    case 'folio.archInvalidate': {
+      // kvm_arch_gmem_invalidate on a private->shared conversion (S-INPLACE-v8; rfc-1g-v2: the subpages
+      // `[start, end)` being converted, kvm_gmem_shareability_apply); a no-op on pages not prepared.
+      const n = nrPages(ctx);
+      const from = (m['start'] as number | undefined) ?? 0;
+      const until = (m['end'] as number | undefined) ?? n;
+      if (ctx.prepared !== null && ctx.prepared.find(from, until, true) >= 0) {
+        const left = ctx.prepared.store(from, until, false);
+        patch.prepared = left.find(0, n, true) >= 0 ? left : null;
+        const part = from !== 0 || until !== n;
+        ctx.port.record('FolioArchInvalidated', { folio: id, why: m['why'] as string, ...(part ? { start: from, end: until } : {}) });
       }
       answer(ctx, to, 'ack');
       return patch;
+    }
     case 'folio.zero':
       patch.uptodate = true;
       patch.contents = new Map();
@@ -256,7 +274,10 @@ function onRequest(ctx: FolioContext, m: Delivered): Patch {
         ctx.port.record('FolioFrozen', { folio: id, refcount: ctx.refcount });
       }
       const subpages = [...ctx.contents.keys()].sort((a, b) => a - b);
+      // The arch-prepared runs travel with the pages into the split or merged folios.
+      const prepared = ok && ctx.prepared !== null ? ctx.prepared.slice(0, nrPages(ctx)).filter((r) => r.value) : [];
       answer(ctx, to, 'folio.frozen', {
+        ...(prepared.length > 0 ? { preparedStarts: prepared.map((r) => r.start), preparedEnds: prepared.map((r) => r.end) } : {}),
         ok,
         refcount: ctx.refcount,
         uptodate: ctx.uptodate,
@@ -429,7 +450,8 @@ export const folioMachine = setup({
     freed: false,
     hugePage: input.init?.hugePage ?? null,
     hugeOrigin: input.init?.hugeOrigin ?? null,
-    frozen: false
+    frozen: false,
+    prepared: input.init?.prepared ?? null
   }),
   entry: 'announce',
   initial: 'unlocked',

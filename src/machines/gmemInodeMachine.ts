@@ -31,7 +31,9 @@
  * ```
  *
  * Requests added: `gmem.attr.runs`, `gmem.hugepages`, `gmem.split.subs`,
- * `gmem.split`, `gmem.merge`, `gmem.zeroRange`, `gmem.pool.free`.
+ * `gmem.split`, `gmem.merge`, `gmem.zeroRange`, `gmem.pool.free`,
+ * `gmem.archInvalidate` (INV-16: the arch-prepared state of the 4K folios not
+ * yet materialised lives in the SplitRecord; split and merge carry it).
  *
  * Bindings and file lifetime (O2, O5; §1.2 `gmem_file`): the `bindings` (index
  * range -> memslot) start from the run's set-up memslots and change with
@@ -95,6 +97,8 @@ export interface SplitRecord {
   readonly contents: ReadonlyMap<number, number>;
   /** Materialised sub-folios: subpage -> folio id. */
   readonly materialized: ReadonlyMap<number, string>;
+  /** Arch-prepared subpages among those not yet materialised (INV-16); null = none. */
+  readonly prepared: RangeMap<boolean> | null;
 }
 
 /** Context of the inode machine. */
@@ -152,6 +156,23 @@ function poolData(ctx: GmemContext, pool: Subpool): Record<string, number | stri
   return { gmem: ctx.port.id, inUse: pool.inUse, free: pool.free, reserved: pool.reserved };
 }
 
+/** `prepared` with `[start, end)` cleared; null once nothing is prepared. */
+function clearPrepared(prepared: RangeMap<boolean> | null, start: number, end: number): RangeMap<boolean> | null {
+  if (prepared === null) return null;
+  const left = prepared.store(start, end, false);
+  return left.find(0, left.size, true) >= 0 ? left : null;
+}
+
+/** The arch-prepared runs `starts`/`ends` (subpage offsets) as a map over `[0, size)`; null if none. */
+function preparedOf(size: number, starts: readonly number[] | undefined, ends: readonly number[] | undefined): RangeMap<boolean> | null {
+  if (starts === undefined || ends === undefined || starts.length === 0) return null;
+  let map = RangeMap.filled(size, false);
+  starts.forEach((s, i) => {
+    map = map.store(s, ends[i] as number, true);
+  });
+  return map;
+}
+
 /** Spawns the 4K folio of a split hugepage at `index` (its first touch). */
 function materialize(ctx: GmemContext, patch: Patch, base: number, index: number): CacheEntry {
   const rec = (patch.splits ?? ctx.splits).get(base);
@@ -164,13 +185,21 @@ function materialize(ctx: GmemContext, patch: Patch, base: number, index: number
   contents.delete(sub);
   const materialized = new Map(rec.materialized);
   materialized.set(sub, folio);
+  // The sub-folio takes over the arch-prepared state of its page.
+  const wasPrepared = rec.prepared?.get(sub) === true;
+  const prepared = wasPrepared ? clearPrepared(rec.prepared, sub, sub + 1) : rec.prepared;
   const splits = new Map(patch.splits ?? ctx.splits);
-  splits.set(base, { ...rec, contents, materialized });
+  splits.set(base, { ...rec, contents, materialized, prepared });
   ctx.port.spawn('folio', folio, {
     gmem: ctx.port.id,
     base: index,
     order: 0,
-    init: { hugeOrigin: rec.page, uptodate: rec.uptodate, contents: value === undefined ? new Map() : new Map([[0, value]]) }
+    init: {
+      hugeOrigin: rec.page,
+      uptodate: rec.uptodate,
+      contents: value === undefined ? new Map() : new Map([[0, value]]),
+      ...(wasPrepared ? { prepared: RangeMap.filled(1, true) } : {})
+    }
   });
   const entry: CacheEntry = { folio, base: index, order: 0 };
   const cache = new Map(patch.cache ?? ctx.cache);
@@ -210,7 +239,7 @@ function hugeFilemapGet(ctx: GmemContext, m: Delivered, index: number): Patch {
     ctx.port.record('FolioRef', { folio, delta: nr, refcount: nr, why: 'filemap' });
     ctx.port.record('FolioSplit', { folio, gmem: id, base: hb, order, hugePage: page, reason: 'alloc' });
     const splits = new Map(ctx.splits);
-    splits.set(hb, { page, origin: folio, order, uptodate: false, contents: new Map(), materialized: new Map() });
+    splits.set(hb, { page, origin: folio, order, uptodate: false, contents: new Map(), materialized: new Map(), prepared: null });
     patch.splits = splits;
     return answer(materialize(ctx, patch, hb, index));
   }
@@ -273,7 +302,9 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
       const cache = new Map(ctx.cache);
       cache.delete(base);
       const splits = new Map(ctx.splits);
-      splits.set(base, { page, origin: folio, order: e.order, uptodate: m['uptodate'] === true, contents, materialized: new Map() });
+      // Each 4K page keeps its arch-prepared state (RMP is per pfn).
+      const prepared = preparedOf(2 ** e.order, m['preparedStarts'] as number[] | undefined, m['preparedEnds'] as number[] | undefined);
+      splits.set(base, { page, origin: folio, order: e.order, uptodate: m['uptodate'] === true, contents, materialized: new Map(), prepared });
       reply(ctx, m, 'ack', {});
       return { cache, splits };
     }
@@ -302,9 +333,17 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
         if (v !== 0 && ups[i] === true) contents.set(k, v);
         cache.delete(base + k);
       });
+      // The merged folio is arch-prepared exactly where its pages were (materialised sub-folios and the rest).
+      const preps = (m['prepareds'] as readonly boolean[] | undefined) ?? [];
+      let prepared = rec.prepared;
+      subs.forEach((f, i) => {
+        if (preps[i] !== true) return;
+        const k = indexOf.get(f) as number;
+        prepared = (prepared ?? RangeMap.filled(2 ** rec.order, false)).store(k, k + 1, true);
+      });
       const folio = `${id}/f${ctx.nextFolio}`;
       ctx.port.record('FolioMerged', { folio, gmem: id, base, order: rec.order, hugePage: rec.page, from: [...subs], reason: m['reason'] as string });
-      ctx.port.spawn('folio', folio, { gmem: id, base, order: rec.order, init: { hugePage: rec.page, uptodate, contents } });
+      ctx.port.spawn('folio', folio, { gmem: id, base, order: rec.order, init: { hugePage: rec.page, uptodate, contents, prepared } });
       cache.set(base, { folio, base, order: rec.order });
       const splits = new Map(ctx.splits);
       splits.delete(base);
@@ -325,6 +364,30 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
       }
       ctx.port.record('SplitRangeZeroed', { gmem: id, start, end });
       reply(ctx, m, 'ack', {});
+      return splits === null ? {} : { splits };
+    }
+    case 'gmem.archInvalidate': {
+      // kvm_gmem_shareability_apply to SHAREABILITY_ALL (INV-16): arch-invalidate [start, end) of the 4K folios of
+      // split hugepages not yet materialised (recorded against the huge folio they came from), and answer the folios
+      // of the page cache overlapping the range with the subpage range of each, for the caller to invalidate.
+      const start = m['start'] as number;
+      const end = m['end'] as number;
+      const why = m['why'] as string;
+      let splits: Map<number, SplitRecord> | null = null;
+      for (const [b, rec] of ctx.splits) {
+        const s = Math.max(start, b) - b;
+        const e = Math.min(end, b + 2 ** rec.order) - b;
+        if (s >= e || rec.prepared === null || rec.prepared.find(s, e, true) < 0) continue;
+        ctx.port.record('FolioArchInvalidated', { folio: rec.origin, why, start: s, end: e });
+        splits ??= new Map(ctx.splits);
+        splits.set(b, { ...rec, prepared: clearPrepared(rec.prepared, s, e) });
+      }
+      const hit = [...ctx.cache.values()].filter((e) => e.base < end && e.base + 2 ** e.order > start).sort((a, b) => a.base - b.base);
+      reply(ctx, m, 'gmem.folios', {
+        folios: hit.map((e) => e.folio),
+        starts: hit.map((e) => Math.max(start, e.base) - e.base),
+        ends: hit.map((e) => Math.min(end, e.base + 2 ** e.order) - e.base)
+      });
       return splits === null ? {} : { splits };
     }
     case 'gmem.pool.free': {

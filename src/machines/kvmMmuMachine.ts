@@ -181,7 +181,13 @@ function onFaultPath(ctx: MmuContext, m: Delivered): Patch | null {
     }
     case 'mmu.access': {
       const gfn = m['gfn'] as number;
-      const s = findSpte(ctx.sptes, m['root'] as string, gfn);
+      // `roots`: a SW_PROTECTED access (no private bit) walks whichever root maps the gfn (one root in the kernel).
+      const roots = (m['roots'] as readonly string[] | undefined) ?? [m['root'] as string];
+      let s: ReturnType<typeof findSpte>;
+      for (const root of roots) {
+        s = findSpte(ctx.sptes, root, gfn);
+        if (s !== undefined) break;
+      }
       if (s === undefined) {
         ctx.port.send(to, { type: 'mmu.notPresent', gfn });
         return {};

@@ -14,6 +14,9 @@ const rcs = z.union([z.string(), z.array(z.string()).min(1)]);
 /**
  * A guest load or store to the page backed by guest_memfd index `index`, with
  * private (`private: true`, e.g. TDX private GPA / SNP C-bit set) or shared intent.
+ * Without `private` (upstream modes, a SW_PROTECTED or DEFAULT VM only) the access
+ * carries no private bit: KVM synthesizes it from the gfn's current attribute at
+ * each EPT violation (`kvm_mem_is_private()` in `kvm_mmu_page_fault`, spec §1.9).
  * Goes through a present SPTE or the KVM page fault (O10). A private/shared
  * mismatch ends the op with `-EFAULT` and a `MemoryFaultExit` (INV-20).
  */
@@ -21,7 +24,8 @@ export const guestAccessOpSchema = z
   .object({
     op: z.literal('guestAccess'),
     index: nat,
-    private: z.boolean(),
+    /** Private intent; absent = synthesized by KVM from the current attribute (SW_PROTECTED / DEFAULT VMs). */
+    private: z.boolean().optional(),
     write: z.boolean().default(false),
     /** Value a write stores. */
     value: nat.optional(),

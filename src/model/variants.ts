@@ -41,6 +41,16 @@ export const VARIANTS: readonly VariantInfo[] = [
     scenario: 'upstream-lpage-levels'
   },
   {
+    id: 'B20',
+    name: 'guest_memfd invalidation zaps only private SPTEs of a GMEM_ONLY memslot (not in spec §5: the GMEM_ONLY case of INV-21)',
+    change:
+      'kvm_gmem_invalidate_begin (PUNCH_HOLE, release, memory failure) zaps with KVM_FILTER_PRIVATE whatever the file, as without kvm_gmem_get_invalidate_filter: the shared SPTEs of a GMEM_ONLY memslot map guest_memfd pages, no mmu-notifier covers them, and they survive the invalidation (PUNCH_HOLE: they keep mapping the freed page)',
+    modes: ['upstream-6.18'],
+    breaks: 'INV-21',
+    alsoBreaks: ['INV-9'],
+    scenario: 'gmem-only-shared-vs-punch'
+  },
+  {
     id: 'B12',
     name: 'per-folio (not per-subpage) pin tracking on a huge folio',
     change:
@@ -119,6 +129,15 @@ export const VARIANTS: readonly VariantInfo[] = [
     scenario: 'hugepage-punch-refallocate'
   },
   {
+    id: 'B22',
+    name: 'conversion to shared without the arch invalidation of the converted pages (not in spec §5: the INV-16 hook of S-1G-v2)',
+    change:
+      'KVM_GMEM_CONVERT_SHARED stores SHAREABILITY_ALL without calling kvm_arch_gmem_invalidate on the converted pages (kvm_gmem_shareability_apply without the hook of "KVM: guest_memfd: Call arch invalidation hooks when converting to shared"): the split 4K folios keep the RMP-private state the guest fault prepared, and the host maps them',
+    modes: ['rfc-1g-v2'],
+    breaks: 'INV-16',
+    scenario: 'hugepage-arch-prepare-convert'
+  },
+  {
     id: 'B2',
     name: 'attribute change without range_add',
     change:
@@ -171,6 +190,15 @@ export const VARIANTS: readonly VariantInfo[] = [
     modes: ['rfc-1g-v1'],
     breaks: 'INV-3',
     scenario: 'b13-inverted-clobber'
+  },
+  {
+    id: 'B21',
+    name: 'hugepage made host-faultable without the split (not in spec §5: the RFC 1G-v1 "split before mapping to userspace" rule, INV-12)',
+    change:
+      'kvm_gmem_should_set_attributes_shared sets the range faultable without splitting the HugeTLB folio behind it: the hugepage keeps its HugeTLB status while indices of it are host-faultable (the host fault then finds a large folio: SIGBUS)',
+    modes: ['rfc-1g-v1'],
+    breaks: 'INV-12',
+    scenario: 'v1-hugepage-split-vs-guest'
   },
   {
     id: 'B8',

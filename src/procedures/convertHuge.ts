@@ -11,11 +11,16 @@
  *    of each item, then `kvm_gmem_has_safe_refcount` (every folio
  *    `refcount == nr_pages + 1`, else `-EAGAIN` with `error_offset` = the first
  *    offending folio, nothing changed), then zap the SPTEs of the rounded ranges;
- * 4. execute: store the shareability, then restructure: to shared, split every
+ * 4. execute: to shared, arch-invalidate the pages of every work item
+ *    (`kvm_arch_gmem_invalidate`, e.g. SNP RMP -> shared, before they are
+ *    tracked as shared: the comment in `kvm_gmem_shareability_apply`, INV-16;
+ *    only the converted subpages, so the rest of a huge folio stays prepared;
+ *    variant B22 skips it); store the shareability, then restructure: to shared, split every
  *    huge folio of the rounded ranges; to private, try to merge every split
  *    hugepage of the rounded ranges whose indices are now all private. A split
  *    that cannot freeze the folio rolls back in reverse (shareability restored,
- *    hugepages split by this call merged back) and fails with `-EAGAIN`;
+ *    hugepages split by this call merged back; the arch invalidation stays:
+ *    the next private fault prepares again) and fails with `-EAGAIN`;
  * 5. `invalidate_end`; unlock.
  *
  * SHAREABILITY_GUEST is the `private: true` value of the inode's attribute map.
@@ -26,7 +31,7 @@ import type { OpResult, VmmOp } from '../model/ops.js';
 import type { ProcContext } from '../machines/programMachine.js';
 import { convertRange } from './convert.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
-import { hugepagesIn, invalidateBeginRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
+import { archInvalidateRange, hugepagesIn, invalidateBeginRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
 import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
 
 /** Runs a `convert` op in mode rfc-1g-v2. */
@@ -74,6 +79,8 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
     yield* zapRanges(ranges, 'both');
   } else {
     yield* zapRanges(ranges, 'private');
+    // kvm_gmem_shareability_apply(SHAREABILITY_ALL): arch-invalidate before the pages are tracked as shared (INV-16).
+    if (!hasVariant(ctx.env, 'B22')) for (const w of work) yield* archInvalidateRange(w.start, w.end, 'convert');
   }
   for (const w of work) yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: toPrivate });
   if (nr === 1) return yield* finish({ rc: '0' });

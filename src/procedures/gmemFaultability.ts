@@ -19,8 +19,9 @@
  * - **to shared**, after the pre-set invalidation zapped the private SPTEs and
  *   the new attributes were stored (so `faultable => !private` holds at every
  *   step, INV-3), under `invalidate_lock(W)`: split every huge folio of the range
- *   (v1 splits before any host mapping; a folio that cannot be frozen stays
- *   huge and its indices stay unfaultable), then set faultable. Nothing is
+ *   (v1 splits before any host mapping, INV-12; the private SPTEs of the whole
+ *   hugepage are zapped first, INV-9; a folio that cannot be frozen stays huge
+ *   and its indices stay unfaultable), then set faultable. Nothing is
  *   merged when converting back to private (v1 reunites a huge page only when
  *   it is truncated).
  *
@@ -132,16 +133,40 @@ export function* v1CommitDone(held: readonly string[]): Proc<void> {
   for (const gmem of [...held].reverse()) yield* unlock(gmem, 'invalidate', 'W');
 }
 
-/** `kvm_gmem_should_set_attributes_shared` for every range: split huge folios, then set faultable. */
+/**
+ * Removes the private SPTEs of the whole hugepage at `base` before its huge folio is split (the pieces are new
+ * folios; an SPTE left on the huge one would map a folio no longer in the page cache, INV-9): its GFNs join the
+ * invalidation the caller's pre-set began (bounds rounded out to the hugepage, as S-1G-v2
+ * `kvm_gmem_compute_invalidate_bound`), and are zapped. Faults that still hold the folio make the split fail.
+ */
+function* zapHugepageSptes(gmem: string, base: number, nr: number): Proc<void> {
+  const b = yield* call(gmem, { type: 'gmem.bindings', start: base, end: base + nr });
+  const starts = nums(b, 'gfnStarts');
+  const ends = nums(b, 'gfnEnds');
+  if (starts.length === 0) return;
+  yield* lock(ACTOR.mmu, 'mmu', 'W');
+  for (let i = 0; i < starts.length; i++) {
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: starts[i] as number, end: ends[i] as number });
+    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: starts[i] as number, end: ends[i] as number, filter: 'private' });
+  }
+  yield* unlock(ACTOR.mmu, 'mmu', 'W');
+}
+
+/**
+ * `kvm_gmem_should_set_attributes_shared` for every range: split huge folios (after zapping the private SPTEs of
+ * their hugepages), then set faultable. Runs inside the attribute change's invalidation (after the store, before
+ * the post-set end). Variant B21 skips the split: the range becomes faultable while its huge folio stays whole.
+ */
 export function* v1SetShared(ctx: ProcContext, start: number, end: number): Proc<void> {
   const how = storeHow(ctx);
   const nr = hugePages(ctx.env);
   for (const r of yield* gmemRangesOf(start, end)) {
     yield* lock(r.gmem, 'invalidate', 'W');
     const stuck: { start: number; end: number }[] = [];
-    if (usesHugetlb(ctx.env)) {
+    if (usesHugetlb(ctx.env) && !hasVariant(ctx.env, 'B21')) {
       for (const hp of yield* hugepagesIn(r.start, r.end)) {
         if (hp.kind !== 'huge') continue;
+        yield* zapHugepageSptes(r.gmem, hp.base, nr);
         if (!(yield* splitHugepage(hp.folio, hp.base, 'convert'))) stuck.push({ start: Math.max(r.start, hp.base), end: Math.min(r.end, hp.base + nr) });
       }
     }

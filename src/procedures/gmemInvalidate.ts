@@ -6,7 +6,10 @@
  * `begin` happens only if a binding overlaps (F-b25a), so begin and end stay
  * balanced. Begin, range_add and zap are separate deliveries (spec §7.2).
  * Variant B1 restores the pre-fix bug: begin even when no binding overlaps, end
- * only when one does (F-b25a).
+ * only when one does (F-b25a). Variant B20 zaps only PRIVATE SPTEs in every
+ * guest_memfd-originated invalidation (PUNCH_HOLE, release, memory failure), as
+ * a kernel without `kvm_gmem_get_invalidate_filter` would: the shared SPTEs of a
+ * GMEM_ONLY memslot, which map guest_memfd pages, survive (INV-21).
  */
 import { ACTOR, hasVariant, type ModelEnv } from '../model/env.js';
 import type { Message } from '../events/messages.js';
@@ -21,6 +24,15 @@ export interface GfnRanges {
 /** Which SPTEs a zap removes. */
 export type ZapFilter = 'shared' | 'private' | 'both';
 
+/**
+ * The filter a guest_memfd-originated invalidation zaps with: what the caller
+ * asks, or only PRIVATE SPTEs under variant B20 (the filter of a kernel without
+ * the GMEM_ONLY case of `kvm_gmem_get_invalidate_filter`).
+ */
+export function gmemZapFilter(filter: ZapFilter, env: ModelEnv): ZapFilter {
+  return hasVariant(env, 'B20') ? 'private' : filter;
+}
+
 /** Begins an invalidation of file indices `[start, end)`; returns what `end` must close. */
 export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilter, env: ModelEnv): Proc<GfnRanges> {
   const b = yield* call(ACTOR.gmem, { type: 'gmem.bindings', start, end });
@@ -34,7 +46,7 @@ export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilt
     }
     return ranges;
   }
-  yield* invalidateBeginRanges(ranges, filter);
+  yield* invalidateBeginRanges(ranges, filter, env);
   return ranges;
 }
 
@@ -45,11 +57,13 @@ export function rangesOf(bindings: Message): GfnRanges {
 
 /**
  * `mmu_lock(W)`, `kvm_mmu_invalidate_begin`, then per range `range_add` and the
- * zap the filter selects, `mmu_lock` released: the begin half of a guest_memfd
- * invalidation over already-resolved GFN ranges (nothing if there are none).
+ * zap the filter selects ({@link gmemZapFilter}), `mmu_lock` released: the begin
+ * half of a guest_memfd invalidation over already-resolved GFN ranges (nothing if
+ * there are none).
  */
-export function* invalidateBeginRanges(ranges: GfnRanges, filter: ZapFilter): Proc<void> {
+export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, env: ModelEnv): Proc<void> {
   if (ranges.starts.length === 0) return;
+  const filter = gmemZapFilter(requested, env);
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
   for (let i = 0; i < ranges.starts.length; i++) {

@@ -27,7 +27,7 @@ export function* gmemRelease(gmem: string, ctx: ProcContext): Proc<OpResult> {
   for (const slot of slots) yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
   // kvm_gmem_invalidate_begin(0, -1ul) + zap of every binding, then end.
   const ranges = rangesOf(b);
-  yield* invalidateBeginRanges(ranges, 'both');
+  yield* invalidateBeginRanges(ranges, 'both', ctx.env);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'W');
   yield* unlock(ACTOR.kvm, 'slots', 'W');

@@ -15,7 +15,7 @@
  */
 import type { ProcContext } from '../machines/programMachine.js';
 import { rootFor } from '../machines/kvmMmuMachine.js';
-import { ACTOR, isUpstream, type ModelEnv, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, hasUpstreamKvm, type ModelEnv, PAGE_SIZE } from '../model/env.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, setMemoryAttributes } from './vmOps.js';
 import type { GuestAccessOp, MapGpaRangeOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
@@ -39,18 +39,21 @@ export const MAP_GPA_DO_FALLOCATE = 1 << 2;
 /** Runs a `guestAccess` op. */
 export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult> {
   // Upstream modes: `index` is a guest page number from the VM's gfnBase; the fault looks the memslot up.
-  const gfn = isUpstream(ctx.env) ? guestGfn(ctx.env, op.index) : gfnOf(ctx.env, op.index);
+  const gfn = hasUpstreamKvm(ctx.env) ? guestGfn(ctx.env, op.index) : gfnOf(ctx.env, op.index);
+  // SW_PROTECTED (and DEFAULT) VMs: no private bit in the access; the fault synthesizes it (kvmPageFault.ts).
+  const synthesize = op.private === undefined;
+  const priv = op.private ?? false;
   if (gfn === null) {
-    if (!op.private) return { rc: 'KVM_EXIT_MMIO' };
+    if (!priv) return { rc: 'KVM_EXIT_MMIO' };
     // No slot: a private access exits with KVM_EXIT_MEMORY_FAULT (S-T-EXIT); gpa as if identity-mapped.
     recordMemoryFaultExit(ctx, op.index, true);
     return { rc: '-EFAULT' };
   }
-  const root = rootFor(op.private);
+  const where = synthesize ? { roots: [rootFor(true), rootFor(false)] } : { root: rootFor(priv) };
   for (let attempt = 0; attempt < GUEST_ACCESS_RETRIES_MAX; attempt++) {
-    const r = yield* call(ACTOR.mmu, { type: 'mmu.access', root, gfn, write: op.write, value: op.value ?? 0 });
+    const r = yield* call(ACTOR.mmu, { type: 'mmu.access', ...where, gfn, write: op.write, value: op.value ?? 0 });
     if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
-    const fault = yield* kvmPageFault(ctx, { index: op.index, gfn, private: op.private, write: op.write });
+    const fault = yield* kvmPageFault(ctx, { index: op.index, gfn, private: priv, write: op.write, ...(synthesize ? { synthesize } : {}) });
     // fd-2022 names the exit KVM_EXIT_MEMORY_ERROR (seed fd-based-private-memory-v4).
     if (fault.kind === 'memoryFault') return { rc: ctx.env.mode === 'fd-2022' ? 'KVM_EXIT_MEMORY_ERROR' : '-EFAULT' };
     if (fault.kind === 'retryLimit') return { rc: 'RETRY_LIMIT' };
@@ -73,7 +76,7 @@ export function* mapGpaRange(op: MapGpaRangeOp, ctx: ProcContext): Proc<OpResult
   const offset = op.index * PAGE_SIZE;
   const size = op.npages * PAGE_SIZE;
   let ret = '0';
-  if (isUpstream(ctx.env)) {
+  if (hasUpstreamKvm(ctx.env)) {
     // Upstream (S-T-CONV handle_exit_hypercall): PUNCH_HOLE of the gmem range, then KVM_SET_MEMORY_ATTRIBUTES.
     const gpa = guestGfn(ctx.env, op.index) * PAGE_SIZE;
     if (op.punchHole) ret = (yield* punchHole({ op: 'punchHole', offset, size }, ctx)).rc;

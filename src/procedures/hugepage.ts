@@ -5,15 +5,22 @@
  * - split (`kvm_gmem_split_folio_in_filemap`): `folio.freeze` (the folio must
  *   hold exactly its `nr_pages` page-cache references, no mapping, no pin),
  *   then `gmem.split` (removed from the page cache; its 4K folios take its
- *   place, materialised when first touched);
+ *   place, materialised when first touched); each 4K page keeps its
+ *   arch-prepared (RMP) state (INV-16);
  * - merge (`kvm_gmem_try_merge_folio_in_filemap`): `folio.freeze` of every
  *   materialised sub-folio (each must hold only its page-cache reference), then
  *   `gmem.merge`; if any freeze fails the frozen ones are unfrozen and the
- *   hugepage stays split;
+ *   hugepage stays split; the merged folio is arch-prepared where its pages
+ *   were (all shared pages: unprepared);
  * - truncation of one folio (`truncate_inode_folio`): lock, unmap host PTEs,
  *   remove from the page cache, drop the page-cache references, unlock, put. The
  *   last put of a HugeTLB folio returns its page to the subpool before the put
  *   returns (synchronous, S-1G-v2 after the B17 fix).
+ *
+ * - arch invalidation of a file range (`kvm_arch_gmem_invalidate` from
+ *   `kvm_gmem_shareability_apply`, INV-16): `gmem.archInvalidate` (the 4K
+ *   folios not yet materialised), then `folio.archInvalidate` of the subpages
+ *   of each folio in the range.
  *
  * Also the guest-side invalidation over hugepage-rounded bounds
  * (`kvm_gmem_compute_invalidate_bound`, O7b step 2) with the zap as a separate
@@ -62,7 +69,9 @@ export function* splitHugepage(folio: string, base: number, reason: string): Pro
     hugePage: str(f, 'hugePage'),
     uptodate: bool(f, 'uptodate'),
     subpages: nums(f, 'subpages'),
-    values: nums(f, 'values')
+    values: nums(f, 'values'),
+    // The arch-prepared runs (INV-16), carried to the 4K folios.
+    ...(f['preparedStarts'] === undefined ? {} : { preparedStarts: nums(f, 'preparedStarts'), preparedEnds: nums(f, 'preparedEnds') })
   });
   return true;
 }
@@ -78,6 +87,7 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
   const frozen: string[] = [];
   const uptodates: boolean[] = [];
   const values: number[] = [];
+  const prepareds: boolean[] = [];
   let ok = true;
   for (const sub of subs) {
     const f = yield* call(sub, { type: 'folio.freeze' });
@@ -87,16 +97,41 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
     }
     frozen.push(sub);
     uptodates.push(bool(f, 'uptodate'));
+    prepareds.push(f['preparedStarts'] !== undefined);
     const vals = nums(f, 'values');
     values.push(vals[0] ?? 0);
   }
   if (ok) {
-    const m = yield* call(ACTOR.gmem, { type: 'gmem.merge', base, reason, folios: frozen, uptodates, values });
+    const m = yield* call(ACTOR.gmem, {
+      type: 'gmem.merge',
+      base,
+      reason,
+      folios: frozen,
+      uptodates,
+      values,
+      ...(prepareds.includes(true) ? { prepareds } : {})
+    });
     if (bool(m, 'ok')) return str(m, 'folio');
   }
   // Rollback: the hugepage stays split.
   for (const sub of frozen) yield* call(sub, { type: 'folio.unfreeze' });
   return null;
+}
+
+/**
+ * `kvm_arch_gmem_invalidate` of the file range `[start, end)` (e.g. SNP RMP ->
+ * shared): only the subpages in the range, each folio that covers part of it
+ * (a huge folio not yet split included), so the pages that stay private keep
+ * their state.
+ */
+export function* archInvalidateRange(start: number, end: number, why: string): Proc<void> {
+  const r = yield* call(ACTOR.gmem, { type: 'gmem.archInvalidate', start, end, why });
+  const folios = strs(r, 'folios');
+  const starts = nums(r, 'starts');
+  const ends = nums(r, 'ends');
+  for (let i = 0; i < folios.length; i++) {
+    yield* call(folios[i] as string, { type: 'folio.archInvalidate', why, start: starts[i] as number, end: ends[i] as number });
+  }
 }
 
 /** Truncates one folio (lock, unmap host PTEs, remove, drop page-cache refs, unlock, put). */

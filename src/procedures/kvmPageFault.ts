@@ -33,8 +33,8 @@
  */
 import type { ProcContext } from '../machines/programMachine.js';
 import { rootFor } from '../machines/kvmMmuMachine.js';
-import { ACTOR, hasVariant, isUpstream, type ModelEnv, PAGE_SIZE } from '../model/env.js';
-import { getFolio } from './filemap.js';
+import { ACTOR, hasUpstreamKvm, hasVariant, type ModelEnv, PAGE_SIZE } from '../model/env.js';
+import { getFolio, type HeldFolio } from './filemap.js';
 import { fd2022PageFault } from './fd2022.js';
 import { getGmemFolio } from './gmemFolio.js';
 import { HWPOISON } from '../machines/hwpoisonMachine.js';
@@ -78,6 +78,12 @@ export interface FaultRequest {
   readonly root?: string;
   /** `fault->prefetch` (KVM_PRE_FAULT_MEMORY): an INVALID slot is `-EAGAIN`, not RET_PF_RETRY (F-3ccb; B8 undoes it). */
   readonly prefetch?: boolean;
+  /**
+   * `KVM_X86_SW_PROTECTED_VM`: the access carries no private bit; `kvm_mmu_page_fault` sets
+   * `PFERR_PRIVATE_ACCESS` from the gfn's *current* attribute at each EPT violation (one read of the
+   * attribute array, a scheduling point before the fault's own check), and `private` is ignored.
+   */
+  readonly synthesize?: boolean;
 }
 
 /** How a fault ended. */
@@ -169,7 +175,8 @@ function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
 
 /** Runs the KVM page fault for `req` until an SPTE maps it, a memory-fault exit, or the retry bound. */
 export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
-  if (isUpstream(ctx.env)) return yield* upstreamPageFault(ctx, req);
+  // rfc-1g-v1 is built on the upstream KVM attributes (O6): its fault is the upstream one.
+  if (hasUpstreamKvm(ctx.env)) return yield* upstreamPageFault(ctx, req);
   if (ctx.env.mode === 'fd-2022') return yield* fd2022PageFault(ctx, req);
   const { gfn } = req;
   const root = rootFor(req.private);
@@ -232,21 +239,22 @@ interface UpstreamPfn {
 export type Attempt = FaultOutcome | { readonly kind: 'retry'; readonly invalidSlot?: boolean };
 
 /**
- * Upstream form of the fault (modes upstream-6.8 / upstream-6.18, O10): under
+ * Upstream form of the fault (modes upstream-6.8 / upstream-6.18, and rfc-1g-v1, O10): under
  * `kvm->srcu` (one session per attempt), (a) seq snapshot; (b) the VM attribute
  * read lock-free (`kvm_mem_is_private`, validated by the seq, INV-6); (c) the
  * memslot lookup: none -> MMIO (shared) or memory-fault exit (private); (d) an
  * INVALID slot -> `RET_PF_RETRY`: the vCPU re-enters once the memslot update is
  * done; (e) unsafe check; (f) private or GMEM_ONLY -> `kvm_mmu_faultin_pfn_gmem`
  * (slot without guest_memfd or dying file -> memory-fault exit; folio order 0 ->
- * 4K), else the shared page behind `userspace_addr` (GUP, host level); (g) unsafe
+ * 4K; rfc-1g-v1: under `invalidate_lock(R)`, a HugeTLB folio allows the
+ * hugepages it covers), else the shared page behind `userspace_addr` (GUP, host level); (g) unsafe
  * check, `mmu_lock(R)`, locked check, level from `lpage_info` and slot
  * containment (O11), install, unlock, release.
  */
 function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     const session = num(yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
-    const r = yield* upstreamAttempt(ctx, req, attempt);
+    const r = yield* upstreamAttempt(ctx, req.synthesize === true ? yield* synthesizePrivate(req) : req, attempt);
     yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
     if (r.kind !== 'retry') return r;
     // RET_PF_RETRY: the vCPU re-enters and refaults until the memslot update (INVALID slot) and the invalidation
@@ -255,6 +263,12 @@ function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutc
     yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
+}
+
+/** SW_PROTECTED: `kvm_mem_is_private(kvm, gfn)` read at the EPT violation gives the access its private bit. */
+function* synthesizePrivate(req: FaultRequest): Proc<FaultRequest> {
+  const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn: req.gfn });
+  return { ...req, private: bool(attr, 'private') };
 }
 
 /**
@@ -269,7 +283,15 @@ function exitOf(ctx: ProcContext, req: FaultRequest, isPrivate: boolean): FaultO
 export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
   const { gfn } = req;
   const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
-  ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
+  ctx.record('VcpuFaultStarted', {
+    vcpu: ctx.self,
+    gfn,
+    private: req.private,
+    write: req.write,
+    seq,
+    attempt,
+    ...(req.synthesize === true ? { synthesized: true } : {})
+  });
   const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
   if (bool(attr, 'private') !== req.private) return exitOf(ctx, req, req.private);
   const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
@@ -328,21 +350,28 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     // kvm_gmem_get_pfn -> kvm_gmem_get_file: get_file_active fails once release started.
     if (!bool(yield* call(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
     const index = (slot['pgoff'] as number) + (gfn - baseGfn);
+    // rfc-1g-v1: kvm_gmem_get_pfn under filemap_invalidate_lock_shared (INV-4, RFC modes), so the lookup (and a
+    // HugeTLB allocation) cannot fall between the split and the faultability store of a conversion to shared.
+    const v1 = ctx.env.mode === 'rfc-1g-v1';
+    if (v1) yield* lock(gmem, 'invalidate', 'R');
     const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'kvm-pfn' });
     if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
     if (ctx.env.hwpoison === true && bool(yield* call(HWPOISON, { type: 'hwpoison.test', folio: f.folio }), 'poisoned')) {
       // folio_test_hwpoison: unlock, put, -EHWPOISON.
       yield* call(f.folio, { type: 'folio.unlock' });
       yield* call(f.folio, { type: 'folio.put', why: 'kvm-pfn' });
+      if (v1) yield* unlock(gmem, 'invalidate', 'R');
       return 'hwpoison';
     }
     if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
     if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
     yield* call(f.folio, { type: 'folio.unlock' });
+    if (v1) yield* unlock(gmem, 'invalidate', 'R');
     const subpage = index - f.base;
-    // Upstream folios are order 0: *max_order = 0, a 4K leaf.
-    ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel: 1 });
-    return { folio: f.folio, subpage, maxLevel: 1, gmem: true };
+    // Upstream folios are order 0: *max_order = 0, a 4K leaf; rfc-1g-v1's HugeTLB folios allow what they cover (O11).
+    const maxLevel = v1 ? gmemFolioMaxLevel(f, index, baseGfn - (slot['pgoff'] as number)) : 1;
+    ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel });
+    return { folio: f.folio, subpage, maxLevel, gmem: true };
   }
   // __kvm_faultin_pfn: GUP of userspace_addr; host_pfn_mapping_level from the backing and hva/gfn alignment.
   const hva = (slot['userspacePage'] as number) + (gfn - baseGfn);
@@ -350,6 +379,21 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
   let maxLevel = slot['sharedLevel'] as number;
   while (maxLevel > 1 && hva % levelPages(maxLevel) !== gfn % levelPages(maxLevel)) maxLevel--;
   return { folio: ACTOR.shm, subpage: hva, maxLevel, gmem: false };
+}
+
+/**
+ * `*max_order` of `kvm_gmem_get_pfn` as a level (rfc-1g-v1, HugeTLB folios): the largest of 1G/2M whose aligned
+ * hugepage around `index` lies inside folio `f`, with gfns and indices equally aligned (`gfnMinusIndex` = the
+ * memslot's `base_gfn - pgoff`). Memslot containment and mixed attributes are left to `kvm.lpage.level`.
+ */
+function gmemFolioMaxLevel(f: HeldFolio, index: number, gfnMinusIndex: number): number {
+  for (const level of [3, 2]) {
+    const pages = levelPages(level);
+    if (f.order < levelOrder(level) || ((gfnMinusIndex % pages) + pages) % pages !== 0) continue;
+    const first = index - (index % pages);
+    if (first >= f.base && first + pages <= f.base + 2 ** f.order) return level;
+  }
+  return 1;
 }
 
 function* releaseUpstreamPfn(ctx: ProcContext, pfn: UpstreamPfn): Proc<void> {

@@ -30,7 +30,7 @@ export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx:
   yield* lock(gmem, 'invalidate', 'R');
   const b = yield* call(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
   const ranges = rangesOf(b);
-  yield* invalidateBeginRanges(ranges, 'both');
+  yield* invalidateBeginRanges(ranges, 'both', ctx.env);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'R');
   yield* call(f.folio, { type: 'folio.put', why: 'memory-failure' });

@@ -4,7 +4,7 @@
  */
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { LOG_FORMAT_VERSION } from '../events/logEntry.js';
-import { ACTOR, isUpstream, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
+import { ACTOR, hasUpstreamKvm, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
 import { ScenarioError } from '../scenarios/load.js';
 import { CHECKERS, Monitor } from '../projections/monitor.js';
 import type { Violation } from '../projections/violation.js';
@@ -163,7 +163,8 @@ export function runSchedule(opts: RunOptions): RunResult {
   });
   world.spawn('kvm', ACTOR.kvm, {});
   world.spawn('gmem', ACTOR.gmem, {});
-  if (isUpstream(env) || env.mode === 'fd-2022') world.spawn('shm', ACTOR.shm, {});
+  // Userspace memory behind userspace_addr: the shared backing of the upstream KVM (rfc-1g-v1 included) and of fd-2022.
+  if (hasUpstreamKvm(env) || env.mode === 'fd-2022') world.spawn('shm', ACTOR.shm, {});
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
   if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', 'lru', {});

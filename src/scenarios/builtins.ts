@@ -388,6 +388,49 @@ const INPUTS: readonly ScenarioInput[] = [
     ]
   },
   {
+    name: 'hugepage-arch-prepare-convert',
+    description:
+      'rfc-1g-v2, one 2M hugepage, INIT_PRIVATE (INV-16): the guest writes page 5 (kvm_gmem_prepare_folio prepares the ' +
+      'whole huge folio, a 2M leaf); the VMM converts pages 4-5 to shared, which arch-invalidates exactly those pages ' +
+      'before they become host-faultable (kvm_gmem_shareability_apply) while the split keeps the other 4K pages prepared, ' +
+      'and host-writes page 5, racing with a guest fault on page 300 (a 4K leaf on its still prepared split page, or a ' +
+      '2M leaf after the conversion back to private merged the hugepage; a fault holding the page makes the merge fail); the ' +
+      'guest refaults page 5 (prepared again) and PUNCH_HOLE merges and frees the page (arch-invalidated before the ' +
+      'free). Variant B22 skips the conversion-time arch invalidation.',
+    mode: 'rfc-1g-v2',
+    gmem: { pages: 512, folioSize: '2M', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'waitEvent', event: 'prepared', expect: '0' },
+          { op: 'convert', offset: 4 * PAGE, size: 2 * PAGE, to: 'shared', retryEagain: true, expect: '0' },
+          { op: 'signalEvent', event: 'shared', expect: '0' },
+          { op: 'access', index: 5, write: true, value: 9, expect: '0' },
+          { op: 'access', index: 4, expect: '0', expectValue: 0 },
+          { op: 'munmap', index: 0, npages: 512, expect: '0' },
+          { op: 'convert', offset: 4 * PAGE, size: 2 * PAGE, to: 'private', retryEagain: true, expect: '0' },
+          { op: 'signalEvent', event: 'private-again', expect: '0' },
+          { op: 'waitEvent', event: 'done', expect: '0' },
+          { op: 'punchHole', offset: 0, size: 512 * PAGE, expect: '0' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 5, private: true, write: true, value: 6, expect: '0' },
+          { op: 'signalEvent', event: 'prepared', expect: '0' },
+          { op: 'waitEvent', event: 'shared', expect: '0' },
+          { op: 'guestAccess', index: 300, private: true, write: true, value: 7, expect: '0' },
+          { op: 'waitEvent', event: 'private-again', expect: '0' },
+          { op: 'guestAccess', index: 5, private: true, expect: '0', expectValue: 9 },
+          { op: 'guestAccess', index: 300, private: true, expect: '0', expectValue: 7 },
+          { op: 'signalEvent', event: 'done', expect: '0' }
+        ]
+      }
+    ]
+  },
+  {
     name: 'dpor-fault-vs-convert',
     description:
       'Small configuration for DPOR (explore --strategy dpor): a vCPU faults page 0 private while a VMM thread converts it ' +

@@ -141,6 +141,117 @@ export const MODE_SCENARIO_INPUTS: readonly ScenarioInput[] = [
     threads: [{ ops: [setAttrs(5, 6, true, '0'), setAttrs(7, 6, false, '0'), { op: 'access', index: 5, expect: 'SIGBUS' }] }]
   },
   {
+    name: 'v1-guest-private-vs-to-shared',
+    mode: 'rfc-1g-v1',
+    description:
+      'RFC 1G-v1 with a vCPU: the VMM makes pages 0-1 private; the guest writes page 0 privately (a private SPTE to the ' +
+      'guest_memfd folio) and tells the VMM, which converts page 0 back to shared (KVM_SET_MEMORY_ATTRIBUTES: pre-set ' +
+      'zap of the private SPTE, VM store, then faultable) while the guest re-reads page 0 privately (it sees its ' +
+      'data, or exits with a memory fault once the conversion began) and writes page 1. Afterwards the guest reads page 0 ' +
+      'shared from userspace memory (what the VMM wrote there), the host faults page 0 of the guest_memfd and reads the ' +
+      "guest's private data (the conversion is in place), and page 1 stays private (SIGBUS, shared access exits).",
+    gmem: { pages: 4, initShared: false },
+    threads: [
+      {
+        ops: [
+          setAttrs(0, 2, true, '0'),
+          { op: 'signalEvent', event: 'private', expect: '0' },
+          { op: 'waitEvent', event: 'written', expect: '0' },
+          setAttrs(0, 1, false, '0'),
+          { op: 'uaccess', page: 0x40000, write: true, value: 9, expect: '0' },
+          { op: 'signalEvent', event: 'shared', expect: '0' },
+          { op: 'access', index: 0, expect: '0', expectValue: 5 },
+          { op: 'access', index: 1, expect: 'SIGBUS' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'waitEvent', event: 'private', expect: '0' },
+          { op: 'guestAccess', index: 0, private: true, write: true, value: 5, expect: '0' },
+          { op: 'signalEvent', event: 'written', expect: '0' },
+          { op: 'guestAccess', index: 0, private: true, expect: ['0', '-EFAULT'], expectValue: 5 },
+          { op: 'guestAccess', index: 1, private: true, write: true, value: 3, expect: '0' },
+          { op: 'guestAccess', index: 1, private: true, expect: '0', expectValue: 3 },
+          { op: 'waitEvent', event: 'shared', expect: '0' },
+          { op: 'guestAccess', index: 0, private: false, expect: '0', expectValue: 9 },
+          { op: 'guestAccess', index: 0, private: true, expect: '-EFAULT' },
+          { op: 'guestAccess', index: 1, private: false, expect: '-EFAULT' }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'v1-guest-shared-vs-host-fault',
+    mode: 'rfc-1g-v1',
+    description:
+      'RFC 1G-v1: KVM_SET_MEMORY_ATTRIBUTES makes page 0 private while a second VMM thread host-faults it through the ' +
+      'faultability map and a vCPU writes and reads it shared (from userspace memory). Either the host maps it first and ' +
+      'the conversion fails -EINVAL (faultability restored, the VM attribute stays shared: the guest keeps its shared ' +
+      "access), or faultability is cleared first: the host gets SIGBUS and the guest's shared SPTE is zapped before the " +
+      'private commit (later shared accesses exit with a memory fault). Page 1 stays shared throughout.',
+    gmem: { pages: 2 },
+    threads: [{ ops: [setAttrs(0, 1, true, ['0', '-EINVAL'])] }, { ops: [{ op: 'access', index: 0, write: true, value: 5, expect: ['0', 'SIGBUS'] }] }],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 0, private: false, write: true, value: 7, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 1, private: false, write: true, value: 8, expect: '0' },
+          { op: 'guestAccess', index: 0, private: false, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 1, private: false, expect: '0', expectValue: 8 }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'v1-hugepage-split-vs-guest',
+    mode: 'rfc-1g-v1',
+    description:
+      'RFC 1G-v1 with 2M HugeTLB folios: the VMM allocates two hugepages (the file is unfaultable, nothing is split) and ' +
+      'makes hugepage 0 and all of hugepage 1 but page 512 private (512 stays shared in the VM attributes, yet ' +
+      'unfaultable: the host gets SIGBUS there). The guest maps page 5 privately (a 2M leaf: hugepage 0 is uniform), page ' +
+      '600 (a 4K leaf into the huge folio: hugepage 1 is mixed) and page 512 shared, then tells the VMM, which converts ' +
+      'pages 300 and 700 to shared while the guest maps page 400. Each folio must be split before its page becomes ' +
+      'faultable (INV-12), after the private SPTEs of its whole hugepage are zapped, so the guest refaults the 4K pieces ' +
+      'with its data (INV-9). A guest fault still holding a folio makes its split fail: the page then stays unfaultable ' +
+      '(SIGBUS). Variant B21 skips the split.',
+    gmem: { pages: 1024, folioSize: '2M', initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'fallocate', offset: 0, size: 1024 * PAGE, expect: '0' },
+          setAttrs(0, 512, true, '0'),
+          setAttrs(513, 511, true, '0'),
+          { op: 'signalEvent', event: 'private', expect: '0' },
+          { op: 'waitEvent', event: 'mapped', expect: '0' },
+          setAttrs(300, 1, false, '0'),
+          setAttrs(700, 1, false, '0'),
+          { op: 'access', index: 300, write: true, value: 3, expect: ['0', 'SIGBUS'] },
+          { op: 'access', index: 700, expect: ['0', 'SIGBUS'] },
+          { op: 'access', index: 512, expect: 'SIGBUS' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'waitEvent', event: 'private', expect: '0' },
+          { op: 'guestAccess', index: 5, private: true, write: true, value: 7, expect: '0' },
+          { op: 'guestAccess', index: 600, private: true, write: true, value: 8, expect: '0' },
+          { op: 'guestAccess', index: 512, private: false, write: true, value: 1, expect: '0' },
+          { op: 'signalEvent', event: 'mapped', expect: '0' },
+          { op: 'guestAccess', index: 400, private: true, write: true, value: 9, expect: '0' },
+          { op: 'guestAccess', index: 5, private: true, expect: '0', expectValue: 7 },
+          { op: 'guestAccess', index: 600, private: true, expect: '0', expectValue: 8 },
+          { op: 'guestAccess', index: 300, private: false, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 400, private: true, expect: '0', expectValue: 9 },
+          { op: 'guestAccess', index: 512, private: false, expect: '0', expectValue: 1 }
+        ]
+      }
+    ]
+  },
+  {
     name: 'fd2022-fallocate-punch',
     mode: 'fd-2022',
     description:

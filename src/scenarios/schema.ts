@@ -131,6 +131,15 @@ const UPSTREAM_ONLY_VCPU_OPS: readonly string[] = ['preFault', 'preFaultTest'];
 export function modeProblem(s: Scenario): string | null {
   const upstream = s.mode === 'upstream-6.8' || s.mode === 'upstream-6.18';
   const ops = s.threads.flatMap((t) => t.ops.map((o) => o.op));
+  const vmType = s.vm?.type ?? (s.gmem.initShared && s.gmem.mmap ? 'DEFAULT' : 'SW_PROTECTED');
+  const noBitAt = s.vcpus.flatMap((v, i) => v.ops.flatMap((o, j) => (o.op === 'guestAccess' && o.private === undefined ? [`vcpus[${i}].ops[${j}]`] : [])));
+  const noBit = noBitAt[0];
+  if (noBit !== undefined && !(upstream && (vmType === 'SW_PROTECTED' || vmType === 'DEFAULT'))) {
+    return (
+      `scenario ${s.name}: ${noBit} is a guestAccess without \`private\`; only a SW_PROTECTED or DEFAULT VM of an upstream mode ` +
+      `has KVM synthesize the private bit from the attributes (here: ${upstream ? `vm.type ${vmType}` : `mode ${s.mode}`}); say \`private: true|false\``
+    );
+  }
   if (upstream) {
     if (ops.includes('convert')) {
       return `scenario ${s.name} uses op convert (in-place conversion, O7), which mode ${s.mode} does not have: upstream converts with setMemoryAttributes (KVM_SET_MEMORY_ATTRIBUTES, O6)`;
@@ -148,11 +157,11 @@ export function modeProblem(s: Scenario): string | null {
     }
     return null;
   }
-  const other = earlierDesignProblem(s, ops);
-  if (other !== undefined) return other;
   const badVcpu = s.vcpus.flatMap((v) => v.ops.map((o) => o.op)).find((o) => UPSTREAM_ONLY_VCPU_OPS.includes(o));
   if (badVcpu !== undefined)
     return `scenario ${s.name} uses vCPU op ${badVcpu}, which exists only in the upstream modes (upstream-6.8, upstream-6.18), not in ${s.mode}`;
+  const other = earlierDesignProblem(s, ops);
+  if (other !== undefined) return other;
   // The in-place designs have no VM attribute ioctl and no memslot ops; other modes decide for themselves.
   if (s.mode !== 'rfc-inplace-v8' && s.mode !== 'rfc-1g-v2') return null;
   const bad = ops.find((o) => UPSTREAM_ONLY_OPS.includes(o));
@@ -160,7 +169,11 @@ export function modeProblem(s: Scenario): string | null {
   return null;
 }
 
-/** VMM ops of mode rfc-1g-v1 (O3, O4, O6 + faultability, O8, O9). */
+/**
+ * VMM ops of mode rfc-1g-v1 (O3, O4, O6 + faultability, O8, O9), the VMM's userspace memory behind `userspace_addr`
+ * (the guest's shared pages, as upstream) and userspace events. vCPUs run guest programs through the upstream KVM
+ * fault (kvmPageFault.ts).
+ */
 const RFC_1G_V1_OPS: readonly string[] = [
   'access',
   'pin',
@@ -170,7 +183,11 @@ const RFC_1G_V1_OPS: readonly string[] = [
   'fallocate',
   'setMemoryAttributes',
   'injectAttrReserveFailure',
-  'signal'
+  'signal',
+  'uaccess',
+  'umunmap',
+  'signalEvent',
+  'waitEvent'
 ];
 /** VMM ops of mode fd-2022 (fallocate = map private, PUNCH_HOLE = unmap, userspace memory, KVM_RUN). */
 const FD_2022_OPS: readonly string[] = ['fallocate', 'punchHole', 'uaccess', 'umunmap', 'kvmRun'];
@@ -182,7 +199,6 @@ function earlierDesignProblem(s: Scenario, ops: readonly string[]): string | nul
     if (bad !== undefined) {
       return `scenario ${s.name} uses op ${bad}, which mode rfc-1g-v1 does not model (ops: ${RFC_1G_V1_OPS.join(', ')}; conversion is setMemoryAttributes, O6 + faultability)`;
     }
-    if (s.vcpus.length > 0) return `scenario ${s.name} has vCPUs: guest accesses are not modelled in mode rfc-1g-v1 (docs/model.md)`;
     return null;
   }
   if (s.mode === 'fd-2022') {

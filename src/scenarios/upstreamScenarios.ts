@@ -153,6 +153,34 @@ export const UPSTREAM_SCENARIO_INPUTS: readonly ScenarioInput[] = [
     ]
   },
   {
+    name: 'sw-protected-synthesized-access',
+    description:
+      'upstream, SW_PROTECTED VM: the guest accesses carry no private bit, so KVM synthesizes it from the current ' +
+      'attribute at each EPT violation (kvm_mmu_page_fault, spec §1.9) while the VMM makes page 0 private and shared ' +
+      "again. Between the synthesis and the fault's own attribute check the attribute may change: then the fault ends in " +
+      'KVM_EXIT_MEMORY_FAULT (-EFAULT) with the synthesized bit in the exit flags. Page 1 is never converted.',
+    mode: 'upstream-6.8',
+    gmem: { pages: 4, initShared: false },
+    threads: [
+      {
+        ops: [
+          { op: 'setMemoryAttributes', address: G4 * PAGE, size: PAGE, attributes: PRIVATE, expect: '0' },
+          { op: 'setMemoryAttributes', address: G4 * PAGE, size: PAGE, attributes: 0, expect: '0' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 0, write: true, value: 3, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 1, write: true, value: 4, expect: '0' },
+          { op: 'guestAccess', index: 0, expect: ['0', '-EFAULT'] },
+          { op: 'guestAccess', index: 1, expect: '0', expectValue: 4 }
+        ]
+      }
+    ]
+  },
+  {
     name: 'upstream-lpage-head',
     description:
       'upstream, spec B5 layout: a 4 MiB memslot at GPA 4 GiB (1G-aligned base, slot much smaller than 1G); ' +
@@ -225,6 +253,38 @@ export const UPSTREAM_SCENARIO_INPUTS: readonly ScenarioInput[] = [
           { op: 'guestAccess', index: 0, private: false, expect: ['0', 'KVM_EXIT_MMIO'] },
           { op: 'guestAccess', index: 1, private: false, write: true, value: 7, expect: ['0', 'KVM_EXIT_MMIO'] },
           { op: 'guestAccess', index: 1, private: true, expect: '-EFAULT' }
+        ]
+      }
+    ]
+  },
+  {
+    name: 'gmem-only-shared-vs-punch',
+    description:
+      'upstream-6.18, INV-21 GMEM_ONLY clause: DEFAULT VM, 8 KiB MMAP|INIT_SHARED guest_memfd bound to memslot 0 (GMEM_ONLY, ' +
+      'no userspace mapping): a vCPU writes pages 1 and 0 shared, so its shared SPTEs map the guest_memfd folios, and reads ' +
+      'them back; one VMM thread punches page 0 (racing the faults, O4), another injects a memory failure on page 1 once ' +
+      'it is mapped (O17). No mmu-notifier covers those SPTEs: the guest_memfd invalidations must zap them (B20 zaps only ' +
+      'private ones).',
+    mode: 'upstream-6.18',
+    gmem: { pages: 2, initShared: true, mmap: true },
+    vm: { type: 'DEFAULT' },
+    threads: [
+      { ops: [{ op: 'punchHole', offset: 0, size: PAGE, expect: '0' }] },
+      {
+        ops: [
+          { op: 'waitEvent', event: 'mapped' },
+          { op: 'memoryFailure', index: 1, expect: '0' }
+        ]
+      }
+    ],
+    vcpus: [
+      {
+        ops: [
+          { op: 'guestAccess', index: 1, private: false, write: true, value: 9, expect: '0' },
+          { op: 'signalEvent', event: 'mapped' },
+          { op: 'guestAccess', index: 0, private: false, write: true, value: 7, expect: '0' },
+          { op: 'guestAccess', index: 0, private: false, expect: '0' },
+          { op: 'guestAccess', index: 1, private: false, expect: ['0', '-EHWPOISON'] }
         ]
       }
     ]

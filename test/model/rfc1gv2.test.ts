@@ -29,7 +29,8 @@ describe('mode rfc-1g-v2', () => {
       'hugepage-1g-split-merge',
       'hugepage-punch-pinned',
       'hugepage-punch-refallocate',
-      'hugepage-many-threads'
+      'hugepage-many-threads',
+      'hugepage-arch-prepare-convert'
     ]);
   });
 });
@@ -341,5 +342,71 @@ describe('INV-2 with large folios', () => {
       .next()
       .fact('gmem0', 'AttrStored', { gmem: 'gmem0', start: 0, end: 1, private: true });
     expect(b.check(HUGE).map((v) => v.message)).toEqual([expect.stringContaining('refcount 513, expected 512')]);
+  });
+});
+
+describe('arch prepare / invalidate across split and merge (INV-16)', () => {
+  /** One 2M hugepage, INIT_PRIVATE: the guest writes page 5 (prepares the huge folio), then the VMM runs `ops`. */
+  const guestFirst = (ops: ScenarioInput['threads'][number]['ops']) =>
+    sc({
+      name: 'prepared-huge',
+      gmem: { pages: 512, folioSize: '2M', initShared: false },
+      threads: [{ ops: [{ op: 'waitEvent', event: 'prepared', expect: '0' }, ...ops] }],
+      vcpus: [
+        {
+          ops: [
+            { op: 'guestAccess', index: 5, private: true, write: true, value: 6, expect: '0' },
+            { op: 'signalEvent', event: 'prepared', expect: '0' }
+          ]
+        }
+      ]
+    });
+
+  it('should invalidate exactly the converted subpages, keep the rest prepared through split and merge, and invalidate at the free', () => {
+    for (const seed of [1, 2, 3]) {
+      const run = record('hugepage-arch-prepare-convert', seed);
+      expect(run.result.violations).toEqual([]);
+      const inval = facts(run, 'FolioArchInvalidated');
+      expect(inval.filter((e) => e.data['why'] === 'convert').map((e) => [e.data['start'], e.data['end']])).toEqual([[4, 6]]);
+      // The merged folio kept the prepared pages: freeing it invalidates them first.
+      const freed = facts(run, 'FolioFreed').at(-1);
+      const last = inval.at(-1);
+      expect(last?.data).toEqual({ folio: freed?.data['folio'], why: 'free' });
+      expect(last?.seq).toBe((freed?.seq ?? 0) - 1);
+      // The split 4K folios carried the state: only the huge folio and the merged one are prepared by faults.
+      expect(facts(run, 'FolioPrepared').length).toBe(2);
+    }
+  });
+
+  it('should invalidate 4K pages of a split hugepage that were never materialised (recorded against the huge folio)', () => {
+    const s = guestFirst([
+      { op: 'convert', offset: 4 * PAGE, size: 2 * PAGE, to: 'shared', expect: '0' },
+      { op: 'convert', offset: 10 * PAGE, size: 2 * PAGE, to: 'shared', expect: '0' },
+      { op: 'access', index: 10, write: true, value: 1, expect: '0' }
+    ]);
+    const run = record(s, 1);
+    expect(run.result.violations).toEqual([]);
+    const huge = facts(run, 'FolioSplit')[0]?.data['folio'];
+    expect(facts(run, 'FolioArchInvalidated').map((e) => e.data)).toEqual([
+      { folio: huge, why: 'convert', start: 4, end: 6 },
+      { folio: huge, why: 'convert', start: 10, end: 12 }
+    ]);
+    expect(record(s, 1, 'B22').result.violations.map((v) => v.invariant)).toEqual(['INV-16']);
+  });
+
+  it('should merge all-shared pages into an unprepared folio: freeing it needs no invalidation', () => {
+    const run = record(
+      guestFirst([
+        { op: 'convert', offset: 0, size: 512 * PAGE, to: 'shared', expect: '0' },
+        { op: 'access', index: 5, expect: '0', expectValue: 6 },
+        { op: 'munmap', index: 0, npages: 512, expect: '0' },
+        { op: 'punchHole', offset: 0, size: 512 * PAGE, expect: '0' }
+      ]),
+      1
+    );
+    expect(run.result.violations).toEqual([]);
+    expect(facts(run, 'FolioMerged').map((e) => e.data['reason'])).toEqual(['truncate']);
+    expect(facts(run, 'FolioArchInvalidated').map((e) => e.data)).toEqual([{ folio: facts(run, 'FolioSplit')[0]?.data['folio'], why: 'convert' }]);
+    expect(facts(run, 'FolioFreed')).toHaveLength(1);
   });
 });

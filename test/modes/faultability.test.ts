@@ -64,8 +64,11 @@ const ids = (b: LogBuilder, id: string) => b.check(v1).filter((v) => v.invariant
 
 describe('INV-3 faultable implies shared (rfc-1g-v1)', () => {
   it('should hold when faultability is cleared before the private commit and set after the shared one', () => {
+    // KVM_SET_MEMORY_ATTRIBUTES holds slots_lock (INV-4, VM form) and is an attribute operation (INV-19).
     const log = v1Log()
       .next()
+      .fact('t0', 'OpStarted', { thread: 't0', op: 0, name: 'setMemoryAttributes' })
+      .fact('kvm', 'LockAcquired', { lock: 'slots', mode: 'W', holder: 't0' })
       .fact('gmem0', 'LockAcquired', { lock: 'invalidate', mode: 'W', holder: 't0' })
       .fact('gmem0', 'FaultabilityStored', store(2, 4, false))
       .next()

@@ -16,7 +16,10 @@ const RUNS: readonly (readonly [string, number])[] = [
   ['v1-vmsplice-munmap-convert', 200],
   ['v1-hugepage-split', 100],
   ['b13-range-store-clobber', 200],
-  ['b13-inverted-clobber', 300]
+  ['b13-inverted-clobber', 300],
+  ['v1-guest-private-vs-to-shared', 300],
+  ['v1-guest-shared-vs-host-fault', 300],
+  ['v1-hugepage-split-vs-guest', 200]
 ];
 
 describe('mode rfc-1g-v1, correct protocol', () => {

@@ -64,6 +64,18 @@ describe('INV-5 with VM attributes', () => {
   it('holds for a shared SPTE to the userspace page of a shared gfn', () => {
     expect(found([...VM, shared(G)])).toEqual([]);
   });
+  it('judges an SMM root by the memslots of address space 1', () => {
+    const smmSlot: F = [
+      'kvm',
+      'MemslotCreated',
+      { vm: 'kvm', slot: 's1.0#3', id: 0, asId: 1, baseGfn: G, npages: 4, flags: '', gmem: '', pgoff: 0, userspacePage: 0x60000 }
+    ];
+    const smm = (page: number): F => ['mmu', 'SptInstalled', { root: 'direct-smm', gfn: G, level: 1, private: false, pfn: 'shm', subpage: page, by: 'vcpu0' }];
+    expect(found([...VM, smmSlot, smm(0x60000)])).toEqual([]);
+    // The address-space-0 page is the wrong one for the SMM root; no SMM memslot at all is wrong too.
+    expect(found([...VM, smmSlot, smm(0x40000)])).toContain('INV-5');
+    expect(found([...VM, smm(0x40000)])).toContain('INV-5');
+  });
 });
 
 describe('INV-8 huge mappings', () => {

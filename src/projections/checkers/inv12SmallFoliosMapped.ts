@@ -1,33 +1,45 @@
 /**
  * INV-12 Only small folios are host-mapped [UPSTREAM+RFC] (spec §4): any folio
- * with a host PTE has order 0 and no HugeTLB status; in rfc-1g-v2, any hugepage
- * range with at least one shared index is split. The second half is checked
- * whenever the guest_memfd's `invalidate_lock` is released and at the end of a
- * run: conversion stores shareability and splits under the lock held for
- * write, so in between the state is not observable by faults.
+ * with a host PTE has order 0 and no HugeTLB status; any hugepage range with at
+ * least one shared index is split (RFC 1G). "Shared" is the guest_memfd
+ * shareability in rfc-1g-v2 and the faultability map in rfc-1g-v1 (v1 splits a
+ * hugepage before any of its indices becomes host-faultable).
+ *
+ * The second half is checked whenever the guest_memfd's `invalidate_lock` is
+ * released and at the end of a run: a conversion stores shareability (v1: the
+ * faultability) and splits under the lock held for write, and PUNCH_HOLE merges
+ * and truncates under it, so the state in between is not observable by faults;
+ * once the operation that made an index shared drops the lock, its hugepage
+ * must be split.
  */
 import type { LogEntry } from '../../events/logEntry.js';
+import type { RangeMap } from '../../model/rangeMap.js';
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
+import { FaultabilityFold } from './inv3Faultability.js';
 
-function unsplitShared(view: WorldView, e: LogEntry, reported: Set<string>): Violation[] {
+/** Huge folios (not truncated or freed) with an index `sharedIn` finds shared: one violation per folio. */
+function unsplitShared(
+  view: WorldView,
+  e: LogEntry,
+  reported: Set<string>,
+  sharedMap: (gmem: string) => RangeMap<boolean> | undefined,
+  shared: boolean,
+  what: string
+): Violation[] {
   const out: Violation[] = [];
   for (const [id, f] of view.folios) {
     if (f.order === 0 || f.truncated || f.freed || reported.has(id)) continue;
-    const a = view.attrs.get(f.gmem);
+    const a = sharedMap(f.gmem);
     if (a === undefined) continue;
     const end = Math.min(f.base + 2 ** f.order, a.size);
-    const shared = f.base < end ? a.find(f.base, end, false) : -1;
-    if (shared < 0) continue;
+    const at = f.base < end ? a.find(f.base, end, shared) : -1;
+    if (at < 0) continue;
     reported.add(id);
     out.push(
-      violation(
-        'INV-12',
-        e,
-        `hugepage [${hex(f.base)}, ${hex(end)}) of ${f.gmem} has shared index ${hex(shared)} but folio ${id} (order ${f.order}) is not split`
-      )
+      violation('INV-12', e, `hugepage [${hex(f.base)}, ${hex(end)}) of ${f.gmem} has ${what} index ${hex(at)} but folio ${id} (order ${f.order}) is not split`)
     );
   }
   return out;
@@ -36,17 +48,27 @@ function unsplitShared(view: WorldView, e: LogEntry, reported: Set<string>): Vio
 /** The INV-12 checker. */
 export const inv12: CheckerSpec = {
   id: 'INV-12',
-  statement: 'only small folios are host-mapped, and (rfc-1g-v2) every hugepage with a shared index is split',
+  statement: 'only small folios are host-mapped, and (RFC 1G) every hugepage with a shared (v1: host-faultable) index is split',
   modes: ['*'],
-  on: ['End', 'HostPteInstalled', 'LockReleased'],
+  on: ['End', 'FaultabilityStored', 'GmemCreated', 'HostPteInstalled', 'LockReleased'],
   create: (header) => {
     const reported = new Set<string>();
-    const split = header.mode === 'rfc-1g-v2';
+    const fold = header.mode === 'rfc-1g-v1' ? new FaultabilityFold() : null;
+    const split = header.mode === 'rfc-1g-v2' || fold !== null;
+    // rfc-1g-v2: attributes with private = false are shared; rfc-1g-v1: faultability true is "shared".
+    const splitCheck = (view: WorldView, e: LogEntry): Violation[] =>
+      fold === null
+        ? unsplitShared(view, e, reported, (g) => view.attrs.get(g), false, 'shared')
+        : unsplitShared(view, e, reported, (g) => fold.maps.get(g), true, 'host-faultable');
     return {
       id: 'INV-12',
       check(view, e) {
-        if (e.kind === 'sched') return split && e.type === 'End' ? unsplitShared(view, e, reported) : [];
+        if (e.kind === 'sched') return split && e.type === 'End' ? splitCheck(view, e) : [];
         if (e.kind !== 'fact') return [];
+        if (e.type === 'FaultabilityStored' || e.type === 'GmemCreated') {
+          fold?.push(e);
+          return [];
+        }
         if (e.type === 'HostPteInstalled') {
           const folio = e.data['folio'] as string;
           const f = view.folios.get(folio);
@@ -59,7 +81,7 @@ export const inv12: CheckerSpec = {
             )
           ];
         }
-        if (split && e.type === 'LockReleased' && e.data['lock'] === 'invalidate') return unsplitShared(view, e, reported);
+        if (split && e.type === 'LockReleased' && e.data['lock'] === 'invalidate') return splitCheck(view, e);
         return [];
       }
     };

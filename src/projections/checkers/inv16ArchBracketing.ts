@@ -2,63 +2,182 @@
  * INV-16 Arch prepare/invalidate bracketing (spec §4): a pfn is arch-prepared
  * (e.g. SNP RMP private) before any private SPTE maps it, and arch-invalidated
  * (back to host-owned) before it is freed to the allocator or, in the in-place
- * design, becomes host-mapped again.
+ * designs, becomes host-mapped again.
+ *
+ * The prepared state belongs to pfns, so the checker keeps it per physical
+ * page and subpage range: a HugeTLB page (rfc-1g-v2) is one range map over its
+ * subpages, whichever folios cover it over time; any other folio is its own
+ * range map. A folio's subpages are located from `FolioAllocated` (`hugePage`:
+ * the whole page; `hugeOrigin`: the 4K page at its offset in the page, known
+ * from the `FolioSplit` of that page), so the state follows a split (every
+ * 4K page keeps its state) and a merge (the merged folio is prepared exactly
+ * where its pages were) without facts of its own. `FolioPrepared` and
+ * `FolioArchInvalidated` cover `[start, end)` of their folio (absent = all of
+ * it); an invalidation the inode records for not yet materialised 4K folios
+ * names the huge folio they were split from, which locates the same pages.
+ *
+ * Fires on a private SPTE over a subpage that is not prepared (every subpage
+ * the leaf covers inside its folio), a host PTE on a prepared subpage, and a
+ * folio freed with any prepared subpage.
  *
  * Modes: the designs whose guest faults prepare private folios and whose
- * conversions or frees invalidate them. rfc-1g-v2's split/merge restructuring
- * does not carry the per-4K RMP state in the model, and fd-2022 predates the
- * hooks, so they are left out (docs/model.md).
+ * conversions or frees invalidate them: rfc-inplace-v8, rfc-1g-v2 (split and
+ * merge followed as above), upstream-6.8 and upstream-6.18. Not fd-2022: the
+ * 2022 design (S-SEED3) predates the arch hooks (`kvm_arch_gmem_prepare` /
+ * `kvm_arch_gmem_invalidate` came with guest_memfd), so its model records no
+ * prepare facts. Not rfc-1g-v1 either: its model has no conversion-time arch
+ * invalidation (docs/model.md).
  */
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
+import { leafPages } from '../kvmView.js';
+import type { WorldView } from '../worldView.js';
+import { RangeMap } from '../../model/rangeMap.js';
+
+/** Where a folio's subpages are: `key` names the physical page (range map), `offset` its first subpage in it. */
+interface Place {
+  readonly key: string;
+  readonly offset: number;
+  /** Subpages of the folio. */
+  readonly pages: number;
+  /** Subpages of the physical page `key`. */
+  readonly size: number;
+  /** Huge page name for messages, or null. */
+  readonly hugePage: string | null;
+}
+
+/** State of one physical page. */
+interface Prepared {
+  map: RangeMap<boolean>;
+  /** Step of the last prepare / invalidation, for explanations. */
+  preparedAt: number;
+  invalidatedAt: number | null;
+}
 
 /** The INV-16 checker. */
 export const inv16: CheckerSpec = {
   id: 'INV-16',
   statement: 'a folio is arch-prepared before a private SPTE maps it and arch-invalidated before it is freed or host-mapped again',
-  modes: ['rfc-inplace-v8', 'upstream-6.8', 'upstream-6.18'],
-  on: ['FolioPrepared', 'FolioArchInvalidated', 'SptInstalled', 'FolioFreed', 'HostPteInstalled'],
+  modes: ['rfc-inplace-v8', 'rfc-1g-v2', 'upstream-6.8', 'upstream-6.18'],
+  on: ['FolioAllocated', 'FolioSplit', 'FolioPrepared', 'FolioArchInvalidated', 'SptInstalled', 'FolioFreed', 'HostPteInstalled'],
   create: () => {
-    /** folio -> step it was prepared */
-    const prepared = new Map<string, number>();
+    /** physical page -> prepared subpages */
+    const state = new Map<string, Prepared>();
+    /** HugeTLB page -> its file base index and order (from its huge folio) */
+    const huge = new Map<string, { base: number; order: number }>();
+
+    const place = (view: WorldView, folio: string): Place => {
+      const f = view.folios.get(folio);
+      const pages = 2 ** (f?.order ?? 0);
+      if (f?.hugePage !== undefined) return { key: f.hugePage, offset: 0, pages, size: pages, hugePage: f.hugePage };
+      const origin = f?.hugeOrigin === undefined ? undefined : huge.get(f.hugeOrigin);
+      if (f?.hugeOrigin !== undefined && origin !== undefined) {
+        const size = 2 ** origin.order;
+        return { key: f.hugeOrigin, offset: f.base - origin.base, pages, size, hugePage: f.hugeOrigin };
+      }
+      return { key: folio, offset: 0, pages, size: pages, hugePage: null };
+    };
+    /** The folio's subpage range `[start, end)` (clipped to it), as physical subpages. */
+    const span = (p: Place, start: number | undefined, end: number | undefined): [number, number] => {
+      const s = Math.max(0, Math.min(start ?? 0, p.pages));
+      const e = Math.max(s, Math.min(end ?? p.pages, p.pages));
+      return [p.offset + s, p.offset + e];
+    };
+    const opt = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
+    /** The state of `p`'s physical page (none if a hand-written log gave it another size). */
+    const stateOf = (p: Place): Prepared | undefined => {
+      const cur = state.get(p.key);
+      return cur !== undefined && cur.map.size === p.size ? cur : undefined;
+    };
+    /** Names physical subpage `phys` of `p` for messages ('' for a whole order-0 folio). */
+    const sub = (p: Place, phys: number): string =>
+      p.hugePage !== null ? ` (subpage ${phys} of huge page ${p.hugePage})` : p.pages > 1 ? ` (subpage ${phys})` : '';
+
     return {
       id: 'INV-16',
-      check(_view, e) {
+      check(view, e) {
         if (e.kind !== 'fact') return [];
         const folio = e.data['folio'] as string;
         switch (e.type) {
-          case 'FolioPrepared':
-            prepared.set(folio, e.step);
+          case 'FolioAllocated':
+          case 'FolioSplit': {
+            const page = e.data['hugePage'];
+            const order = e.data['order'] as number;
+            if (typeof page === 'string' && order > 0) huge.set(page, { base: e.data['base'] as number, order });
             return [];
-          case 'FolioArchInvalidated':
-            prepared.delete(folio);
+          }
+          case 'FolioPrepared': {
+            const p = place(view, folio);
+            const [s, t] = span(p, opt(e.data['start']), opt(e.data['end']));
+            if (s >= t) return [];
+            const cur = stateOf(p);
+            const map = (cur?.map ?? RangeMap.filled(p.size, false)).store(s, t, true);
+            state.set(p.key, { map, preparedAt: e.step, invalidatedAt: cur?.invalidatedAt ?? null });
             return [];
+          }
+          case 'FolioArchInvalidated': {
+            const p = place(view, folio);
+            const cur = stateOf(p);
+            const [s, t] = span(p, opt(e.data['start']), opt(e.data['end']));
+            if (cur === undefined || s >= t) return [];
+            cur.map = cur.map.store(s, t, false);
+            cur.invalidatedAt = e.step;
+            return [];
+          }
           case 'SptInstalled': {
+            if (e.data['private'] !== true) return [];
             const pfn = e.data['pfn'] as string;
-            if (e.data['private'] !== true || prepared.has(pfn)) return [];
+            const p = place(view, pfn);
+            const first = e.data['subpage'] as number;
+            const [s, t] = span(p, first, first + leafPages(e.data['level'] as number));
+            // A leaf beyond its folio is INV-8's finding.
+            if (s >= t) return [];
+            const cur = stateOf(p);
+            const bad = cur === undefined ? s : cur.map.find(s, t, false);
+            if (bad < 0) return [];
+            const gfn = hex(e.data['gfn'] as number);
+            const why =
+              cur === undefined || cur.invalidatedAt === null
+                ? `which was never arch-prepared${sub(p, bad)}`
+                : `which is not arch-prepared${sub(p, bad)} (arch-invalidated at step ${cur.invalidatedAt})`;
             return [
               violation(
                 'INV-16',
                 e,
-                `private SPTE for gfn ${hex(e.data['gfn'] as number)} installed at step ${e.step} maps folio ${pfn}, which was never arch-prepared`
+                `private SPTE for gfn ${gfn} installed at step ${e.step} maps folio ${pfn}, ${why}`,
+                cur === undefined ? [] : [cur.preparedAt]
               )
             ];
           }
           case 'FolioFreed': {
-            const at = prepared.get(folio);
-            if (at === undefined) return [];
-            prepared.delete(folio);
-            return [violation('INV-16', e, `folio ${folio} freed at step ${e.step} while still arch-prepared (since step ${at}) for private use`, [at])];
-          }
-          case 'HostPteInstalled': {
-            const at = prepared.get(folio);
-            if (at === undefined) return [];
+            const p = place(view, folio);
+            const cur = stateOf(p);
+            const [s, t] = span(p, undefined, undefined);
+            if (cur === undefined) return [];
+            const bad = cur.map.find(s, t, true);
+            cur.map = cur.map.store(s, t, false);
+            if (cur.map.find(0, cur.map.size, true) < 0) state.delete(p.key);
+            if (bad < 0) return [];
             return [
               violation(
                 'INV-16',
                 e,
-                `folio ${folio} host-mapped at page ${hex(e.data['index'] as number)} at step ${e.step} while still arch-prepared (since step ${at}) for private use`,
-                [at]
+                `folio ${folio}${sub(p, bad)} freed at step ${e.step} while still arch-prepared (since step ${cur.preparedAt}) for private use`,
+                [cur.preparedAt]
+              )
+            ];
+          }
+          case 'HostPteInstalled': {
+            const p = place(view, folio);
+            const cur = stateOf(p);
+            const [s, t] = span(p, e.data['subpage'] as number, (e.data['subpage'] as number) + 1);
+            if (cur === undefined || s >= t || cur.map.get(s) !== true) return [];
+            return [
+              violation(
+                'INV-16',
+                e,
+                `folio ${folio}${sub(p, s)} host-mapped at page ${hex(e.data['index'] as number)} at step ${e.step} while still arch-prepared (since step ${cur.preparedAt}) for private use`,
+                [cur.preparedAt]
               )
             ];
           }

@@ -14,7 +14,8 @@ const ATTRIBUTE_OPS: readonly string[] = ['setMemoryAttributes', 'convert', 'map
 export const inv19: CheckerSpec = {
   id: 'INV-19',
   statement: 'attributes change only through attribute operations (never fallocate, PUNCH_HOLE, memslot changes or release)',
-  modes: ['upstream-6.8', 'upstream-6.18'],
+  // rfc-1g-v1: the VM attribute array is the truth there too (faultability is not an attribute).
+  modes: ['upstream-6.8', 'upstream-6.18', 'rfc-1g-v1'],
   on: ['AttrStored', 'GmemCreated', 'OpReturned', 'OpStarted', 'VmAttrStored'],
   create: () => {
     /** thread -> op it runs */

@@ -69,8 +69,9 @@ function firstVmPrivate(view: WorldView, gmem: string, start: number, end: numbe
 }
 
 /** Faultability per guest_memfd, folded from `FaultabilityStored` (and `GmemCreated` for the size). */
-class FaultabilityFold {
+export class FaultabilityFold {
   private readonly pages = new Map<string, number>();
+  /** Faultability of each guest_memfd by index (true = the host may fault it). */
   readonly maps = new Map<string, RangeMap<boolean>>();
 
   /** Folds `e`; returns the map before a `FaultabilityStored`, else null. */

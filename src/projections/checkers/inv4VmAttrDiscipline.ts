@@ -11,7 +11,8 @@ import { hex, violation } from '../checker.js';
 export const inv4Upstream: CheckerSpec = {
   id: 'INV-4',
   statement: 'VM attribute writes hold slots_lock and, over a memslot, happen inside an invalidation (begin..end)',
-  modes: ['upstream-6.8', 'upstream-6.18'],
+  // rfc-1g-v1 stores VM attributes through the upstream ioctl (its faultability discipline is inv4LockDiscipline.ts).
+  modes: ['upstream-6.8', 'upstream-6.18', 'rfc-1g-v1'],
   on: ['LockAcquired', 'LockReleased', 'VmAttrStored'],
   create: () => {
     let slotsHolder: string | null = null;

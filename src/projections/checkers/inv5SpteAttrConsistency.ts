@@ -14,7 +14,7 @@ import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
 
 /**
- * Upstream modes: the truth is the VM attribute array by gfn; a private SPTE maps
+ * Upstream modes and rfc-1g-v1: the truth is the VM attribute array by gfn; a private SPTE maps
  * the guest_memfd folio of its index, a shared one the `userspace_addr` page
  * (`shm`, non-GMEM_ONLY slot) or the guest_memfd folio (GMEM_ONLY slot).
  */
@@ -25,8 +25,10 @@ function upstreamInconsistency(view: WorldView, s: SpteView): string | null {
   if (!attrs.uniform(s.gfn, s.gfn + pages, s.private)) {
     return `is ${s.private ? 'private' : 'shared'} but the VM attributes of gfns [${hex(s.gfn)}, ${hex(s.gfn + pages)}) are not all ${s.private ? 'private' : 'shared'}`;
   }
-  const slot = memslotAt(view.kvm, s.gfn);
-  if (slot === null) return `maps gfn ${hex(s.gfn)} outside every memslot`;
+  // SMM roots (`*-smm`) translate through the memslots of address space 1.
+  const asId = s.root.endsWith('-smm') ? 1 : 0;
+  const slot = memslotAt(view.kvm, s.gfn, asId);
+  if (slot === null) return `maps gfn ${hex(s.gfn)} outside every memslot of address space ${asId}`;
   if (!s.private && !slot.gmemOnly) {
     const page = slot.userspacePage + (s.gfn - slot.baseGfn);
     if (s.folio !== 'shm' || s.subpage !== page) return `maps ${s.folio}:${s.subpage}, not the userspace page ${hex(page)} of memslot ${slot.uid}`;
@@ -72,7 +74,8 @@ export const inv5: CheckerSpec = {
   modes: ['*'],
   on: ['AttrStored', 'InvalidateEnd', 'SptInstalled', 'VmAttrStored'],
   create: (header) => {
-    const upstream = header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18';
+    // rfc-1g-v1 is built on the upstream KVM: VM attributes, private from guest_memfd, shared from userspace_addr.
+    const upstream = header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18' || header.mode === 'rfc-1g-v1';
     return {
       id: 'INV-5',
       check(view, e) {

@@ -2,8 +2,9 @@
  * INV-9 No mapping of freed or truncated folios (spec §4), stage-2 side: no SPTE
  * maps a folio that was removed from the page cache or freed, and no guest
  * access (forwarded by the MMU through an SPTE) reaches such a folio. Checked
- * when an SPTE is installed, when a folio is truncated or freed while an SPTE
- * still maps it (the zap must come first), and on every guest access.
+ * when an SPTE is installed, when a folio is truncated, freed, split or merged
+ * away (RFC 1G restructuring: its pieces are new folios) while an SPTE still
+ * maps it (the zap must come first), and on every guest access.
  */
 import type { LogEntry } from '../../events/logEntry.js';
 import { ACTOR } from '../../model/env.js';
@@ -33,7 +34,7 @@ export const inv9: CheckerSpec = {
   id: 'INV-9',
   statement: 'no SPTE maps, and no guest access reaches, a truncated or freed folio',
   modes: ['*'],
-  on: ['FolioFreed', 'FolioRead', 'FolioTruncated', 'FolioWritten', 'SptInstalled'],
+  on: ['FolioFreed', 'FolioMerged', 'FolioRead', 'FolioSplit', 'FolioTruncated', 'FolioWritten', 'SptInstalled'],
   create: () => ({
     id: 'INV-9',
     check(view, e) {
@@ -55,6 +56,12 @@ export const inv9: CheckerSpec = {
           return mappedBy(view, e.data['folio'] as string, e, 'truncated');
         case 'FolioFreed':
           return mappedBy(view, e.data['folio'] as string, e, 'freed');
+        case 'FolioSplit':
+          return mappedBy(view, e.data['folio'] as string, e, 'split');
+        case 'FolioMerged': {
+          const from = e.data['from'];
+          return (Array.isArray(from) ? from : []).flatMap((f) => mappedBy(view, String(f), e, `merged into ${String(e.data['folio'])}`));
+        }
         case 'FolioRead':
         case 'FolioWritten': {
           if (e.data['by'] !== ACTOR.mmu) return [];
