@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from 'commander';
 import { IMPLEMENTED_MODES, isMode, MODES } from '../model/modes.js';
 import { findVariant, VARIANTS } from '../model/variants.js';
+import { MODE_DEFAULT_SCENARIO } from '../scenarios/builtins.js';
 import { loadScenario } from '../scenarios/load.js';
 import type { Scenario } from '../scenarios/schema.js';
 
@@ -46,7 +47,8 @@ export interface Target {
 
 /** Resolves `--scenario`, `--mode` and `--variant`, refusing inconsistent or unimplemented choices. */
 export function resolveTarget(opts: { scenario?: string; mode?: string; variant?: string }): Target {
-  const base = loadScenario(opts.scenario);
+  // `--mode M` without `--scenario`: the mode's default scenario (the global default where it applies).
+  const base = loadScenario(opts.scenario ?? (opts.mode === undefined ? undefined : MODE_DEFAULT_SCENARIO[opts.mode]));
   let mode = base.mode;
   if (opts.mode !== undefined) {
     if (!isMode(opts.mode)) throw new UsageError(`unknown mode ${opts.mode} (modes: ${MODES.join(', ')})`);

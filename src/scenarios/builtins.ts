@@ -467,6 +467,19 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [...INPUTS, ...UPSTREAM_SC
 /** The scenario `run` and `explore` use when none is named. */
 export const DEFAULT_SCENARIO = 'shared-traffic';
 
+/**
+ * The scenario `run --mode M` and `explore --mode M` use when none is named:
+ * {@link DEFAULT_SCENARIO} where it applies to the mode, else one of the mode's own.
+ */
+export const MODE_DEFAULT_SCENARIO: Readonly<Record<string, string>> = {
+  'rfc-inplace-v8': DEFAULT_SCENARIO,
+  'rfc-1g-v2': DEFAULT_SCENARIO,
+  'rfc-1g-v1': 'v1-faultability-roundtrip',
+  'upstream-6.8': 'upstream-attr-vs-fault',
+  'upstream-6.18': 'gmem-test-guest',
+  'fd-2022': 'fd2022-fallocate-punch'
+};
+
 /** Finds a built-in scenario by name. */
 export function findScenario(name: string): Scenario | undefined {
   return BUILTIN_SCENARIOS.find((s) => s.name === name);

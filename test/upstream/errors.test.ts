@@ -6,6 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { runSchedule } from '../../src/runtime/runner.js';
+import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
+import { MODE_DEFAULT_SCENARIO } from '../../src/scenarios/builtins.js';
 import { ScenarioError } from '../../src/scenarios/load.js';
 import { type ScenarioInput, scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record, returns } from '../helpers/run.js';
@@ -217,13 +219,23 @@ describe('modes', () => {
     });
     expect(() => runSchedule({ scenario: rfc, seed: 1 })).toThrow(/only in the upstream modes/);
   });
-  it('gmemsim run --mode upstream-6.8 on the default scenario exits 2 saying why; upstream scenarios run', () => {
+  it('gmemsim run --mode upstream-6.x --scenario shared-traffic exits 2 saying why; upstream scenarios run', () => {
     for (const mode of ['upstream-6.8', 'upstream-6.18']) {
-      const r = spawnSync('node', ['bin/gmemsim.js', 'run', '--mode', mode], { encoding: 'utf8' });
+      const r = spawnSync('node', ['bin/gmemsim.js', 'run', '--mode', mode, '--scenario', 'shared-traffic'], { encoding: 'utf8' });
       expect(r.status).toBe(2);
       expect(r.stderr + r.stdout).toMatch(/convert .*setMemoryAttributes/);
       const ok = spawnSync('node', ['bin/gmemsim.js', 'run', '--mode', mode, '--scenario', 'upstream-attr-vs-fault'], { encoding: 'utf8' });
       expect(ok.status, ok.stderr).toBe(0);
+    }
+  });
+  it("gmemsim run --mode M without a scenario runs the mode's default scenario in every mode and exits 0", () => {
+    for (const mode of IMPLEMENTED_MODES) {
+      const r = spawnSync('node', ['bin/gmemsim.js', 'run', '--mode', mode, '--json'], { encoding: 'utf8' });
+      expect(r.status, `${mode}: ${r.stderr}`).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+      expect(summary['mode']).toBe(mode);
+      expect(summary['scenario']).toBe(MODE_DEFAULT_SCENARIO[mode]);
+      expect(summary['violations']).toEqual([]);
     }
   });
 });

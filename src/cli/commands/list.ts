@@ -4,7 +4,7 @@
 import { IMPLEMENTED_MODES, MODE_SUMMARY, MODES } from '../../model/modes.js';
 import { VARIANTS } from '../../model/variants.js';
 import { CHECKERS } from '../../projections/monitor.js';
-import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO } from '../../scenarios/builtins.js';
+import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, MODE_DEFAULT_SCENARIO } from '../../scenarios/builtins.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';
 import type { Out } from '../output.js';
 
@@ -19,6 +19,7 @@ export function scenariosCommand(out: Out): ExitCode {
   out.summary({
     command: 'scenarios',
     default: DEFAULT_SCENARIO,
+    modeDefaults: MODE_DEFAULT_SCENARIO,
     scenarios: BUILTIN_SCENARIOS.map((s) => ({
       name: s.name,
       mode: s.mode,
