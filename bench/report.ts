@@ -119,6 +119,16 @@ if (long !== null) {
       `| ${r.scenario} | ${r.mode} | ${fmt(r.schedules)} | ${fmt(Math.round(r.steps / r.schedules))} | ${r.violations} | ${fmt(Math.round(r.seconds))} |`
     );
   lines.push('');
+  const same = read<{ earlier: { commit: string }; now: { commit: string; digests: unknown[] }; identical: boolean }>(
+    'bench/results/soak-prefault-digests.json'
+  );
+  if (same !== null) {
+    lines.push(
+      `Their logs are ${same.identical ? 'byte-identical' : '**not** identical'} between the soak's commit ${same.earlier.commit} and commit ${same.now.commit} ` +
+        `(${same.now.digests.length} logs: seeds 1-3 of each, \`bench/logDigest.ts --against\`, \`bench/results/soak-prefault-digests.json\`), so the soak holds for the later model.`,
+      ''
+    );
+  }
 }
 const readme = readFileSync('README.md', 'utf8');
 const start = readme.indexOf('<!-- bench:start -->');
