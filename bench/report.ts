@@ -125,7 +125,7 @@ if (long !== null) {
   if (same !== null) {
     lines.push(
       `Their logs are ${same.identical ? 'byte-identical' : '**not** identical'} between the soak's commit ${same.earlier.commit} and commit ${same.now.commit} ` +
-        `(${same.now.digests.length} logs: seeds 1-3 of each, \`bench/logDigest.ts --against\`, \`bench/results/soak-prefault-digests.json\`), so the soak holds for the later model.`,
+        `(${same.now.digests.length} logs: seeds 1-3 of each, \`bench/logDigest.ts --against\`, \`bench/results/soak-prefault-digests.json\`): the later commits did not change how these scenarios run on those seeds.`,
       ''
     );
   }
