@@ -119,6 +119,16 @@ if (long !== null) {
       `| ${r.scenario} | ${r.mode} | ${fmt(r.schedules)} | ${fmt(Math.round(r.steps / r.schedules))} | ${r.violations} | ${fmt(Math.round(r.seconds))} |`
     );
   lines.push('');
+  const recheck = read<{ commit?: string; seed: number; scenarios: SoakRow[] }>('bench/results/soak-prefault-recheck.json');
+  if (recheck !== null && recheck.seed === long.seed) {
+    const n = Math.min(...recheck.scenarios.map((r) => r.schedules));
+    const bad = recheck.scenarios.reduce((a, r) => a + r.violations, 0);
+    lines.push(
+      `The first ${fmt(n)} of those schedules of each were re-run at commit ${recheck.commit ?? '?'} with the checkers of that commit ` +
+        `(\`bench/results/soak-prefault-recheck.json\`, same seed, so the same schedules): ${bad} violations.`,
+      ''
+    );
+  }
   const same = read<{ earlier: { commit: string }; now: { commit: string; digests: unknown[] }; identical: boolean }>(
     'bench/results/soak-prefault-digests.json'
   );
