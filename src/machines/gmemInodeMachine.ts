@@ -156,6 +156,11 @@ function poolData(ctx: GmemContext, pool: Subpool): Record<string, number | stri
   return { gmem: ctx.port.id, inUse: pool.inUse, free: pool.free, reserved: pool.reserved };
 }
 
+/** The page-cache entries overlapping indices `[start, end)`, by base. */
+function cachedIn(ctx: GmemContext, start: number, end: number): CacheEntry[] {
+  return [...ctx.cache.values()].filter((e) => e.base < end && e.base + 2 ** e.order > start).sort((a, b) => a.base - b.base);
+}
+
 /** `prepared` with `[start, end)` cleared; null once nothing is prepared. */
 function clearPrepared(prepared: RangeMap<boolean> | null, start: number, end: number): RangeMap<boolean> | null {
   if (prepared === null) return null;
@@ -382,7 +387,7 @@ function onHugeRequest(ctx: GmemContext, m: Delivered): Patch | null {
         splits ??= new Map(ctx.splits);
         splits.set(b, { ...rec, prepared: clearPrepared(rec.prepared, s, e) });
       }
-      const hit = [...ctx.cache.values()].filter((e) => e.base < end && e.base + 2 ** e.order > start).sort((a, b) => a.base - b.base);
+      const hit = cachedIn(ctx, start, end);
       reply(ctx, m, 'gmem.folios', {
         folios: hit.map((e) => e.folio),
         starts: hit.map((e) => Math.max(start, e.base) - e.base),
@@ -519,10 +524,7 @@ function onRequest(ctx: GmemContext, m: Delivered): Partial<GmemContext> {
       ctx.port.send('lru', { type: 'lru.drain', replyTo: replyTarget(m) });
       return {};
     case 'gmem.filemap.list': {
-      const folios = [...ctx.cache.values()]
-        .filter((e) => e.base < end && e.base + 2 ** e.order > start)
-        .sort((a, b) => a.base - b.base)
-        .map((e) => e.folio);
+      const folios = cachedIn(ctx, start, end).map((e) => e.folio);
       reply(ctx, m, 'gmem.folios', { folios });
       return {};
     }

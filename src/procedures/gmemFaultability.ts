@@ -32,7 +32,8 @@
 import type { ProcContext } from '../machines/programMachine.js';
 import { ACTOR, hasVariant } from '../model/env.js';
 import { hugePages, usesHugetlb } from '../model/hugetlb.js';
-import { hugepagesIn, splitHugepage } from './hugepage.js';
+import { rangesOf } from './gmemInvalidate.js';
+import { hugepagesIn, splitHugepage, zapRanges } from './hugepage.js';
 import { bool, call, lock, nums, type Proc, strs, unlock } from './proc.js';
 
 /** A guest_memfd index range behind a gfn range. */
@@ -140,16 +141,7 @@ export function* v1CommitDone(held: readonly string[]): Proc<void> {
  * `kvm_gmem_compute_invalidate_bound`), and are zapped. Faults that still hold the folio make the split fail.
  */
 function* zapHugepageSptes(gmem: string, base: number, nr: number): Proc<void> {
-  const b = yield* call(gmem, { type: 'gmem.bindings', start: base, end: base + nr });
-  const starts = nums(b, 'gfnStarts');
-  const ends = nums(b, 'gfnEnds');
-  if (starts.length === 0) return;
-  yield* lock(ACTOR.mmu, 'mmu', 'W');
-  for (let i = 0; i < starts.length; i++) {
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: starts[i] as number, end: ends[i] as number });
-    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: starts[i] as number, end: ends[i] as number, filter: 'private' });
-  }
-  yield* unlock(ACTOR.mmu, 'mmu', 'W');
+  yield* zapRanges(rangesOf(yield* call(gmem, { type: 'gmem.bindings', start: base, end: base + nr })), 'private', true);
 }
 
 /**

@@ -170,11 +170,15 @@ export function* invalidateBeginRanges(starts: readonly number[], ends: readonly
 }
 
 /** Zaps the SPTEs `filter` selects in the GFN ranges of an invalidation in progress. */
-export function* zapRanges(ranges: GfnRanges, filter: ZapFilter): Proc<void> {
+export function* zapRanges(ranges: GfnRanges, filter: ZapFilter, addRanges = false): Proc<void> {
   if (ranges.starts.length === 0) return;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   for (let i = 0; i < ranges.starts.length; i++) {
-    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: ranges.starts[i] as number, end: ranges.ends[i] as number, filter });
+    const start = ranges.starts[i] as number;
+    const end = ranges.ends[i] as number;
+    // `addRanges`: each range first joins the invalidation in progress (`kvm_mmu_invalidate_range_add`).
+    if (addRanges) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
+    yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }

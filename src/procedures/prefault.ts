@@ -30,6 +30,7 @@ import type { PreFaultOp, PreFaultTestOp, SetVcpuModeOp } from '../model/guestOp
 import type { OpResult } from '../model/ops.js';
 import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages, upstreamAttempt } from './kvmPageFault.js';
 import { bool, call, num, type Proc, str } from './proc.js';
+import { deliverSignal, raiseSignal, signalPending } from './signals.js';
 
 /** Chunks (leaves) one ioctl maps at most (a bound; 1024 > the 513 pages of spec §6.3). */
 export const PREFAULT_CHUNKS_MAX = 1024;
@@ -41,7 +42,6 @@ export const INVALID_ROOT = 'invalid';
 const MODE = 'vcpu:mode';
 const LOADED = 'vcpu:loadedRoot';
 const FAILNTH = 'vcpu:failRootAlloc';
-const SIGNAL = 'vcpu:signal';
 
 /** The range of `struct kvm_pre_fault_memory`, written back by the ioctl. */
 export interface PrefaultRange {
@@ -72,13 +72,7 @@ export function* injectRootAllocFailure(count: number, ctx: ProcContext): Proc<O
 
 /** A signal becomes pending for the vCPU thread. */
 export function* signalVcpu(ctx: ProcContext): Proc<OpResult> {
-  ctx.locals.set(SIGNAL, { pending: 1 });
-  yield* [];
-  return { rc: '0' };
-}
-
-function signalPending(ctx: ProcContext): boolean {
-  return ctx.locals.has(SIGNAL);
+  return yield* raiseSignal(ctx);
 }
 
 /** `kvm_mmu_reload`: the root of the current mode, loading it if needed; null when the allocation failed. */
@@ -160,7 +154,7 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
   ctx.record('PrefaultStarted', { vcpu: ctx.self, gpa: range.gpa, size: range.size });
   const done = (rc: string): string => {
     // The pending signal is delivered on the way back to userspace.
-    ctx.locals.delete(SIGNAL);
+    deliverSignal(ctx);
     ctx.record('PrefaultReturned', { vcpu: ctx.self, rc, remainingGpa: range.gpa, remainingSize: range.size, prevSize });
     return rc;
   };

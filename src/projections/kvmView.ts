@@ -10,6 +10,11 @@ import { RangeMap } from '../model/rangeMap.js';
 /** GFNs of the VM attribute array in the view. */
 const VIEW_GFN_SPACE = 2 ** 40;
 
+/** The address space an SPTE's root translates through: 1 for the SMM roots (`*-smm`, spec §1.8), else 0. */
+export function asIdOfRoot(root: string): number {
+  return root.endsWith('-smm') ? 1 : 0;
+}
+
 /** The live memslot of address space 0 (or `asId`) covering `gfn` (INVALID included), or null. */
 export function memslotAt(kvm: KvmView, gfn: number, asId = 0): MemslotView | null {
   for (const m of kvm.memslots.values()) if (!m.deleted && m.asId === asId && gfn >= m.baseGfn && gfn < m.baseGfn + m.npages) return m;

@@ -31,7 +31,7 @@
 import type { LogEntry } from '../../events/logEntry.js';
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
-import { leafPages, memslotAt } from '../kvmView.js';
+import { asIdOfRoot, leafPages, memslotAt } from '../kvmView.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
 
@@ -43,11 +43,6 @@ interface OpenInvalidation {
   readonly gmems: readonly string[];
   /** GFN ranges it added. */
   readonly ranges: { readonly start: number; readonly end: number }[];
-}
-
-/** The address space of an SPTE's root (SMM roots: `-smm`, spec §1.8). */
-function asIdOfRoot(root: string): number {
-  return root.endsWith('-smm') ? 1 : 0;
 }
 
 /** Clause 2 at the end of `inv` begun by `thread`: the SPTEs of its GMEM_ONLY slots that survived it. */

@@ -9,7 +9,7 @@
 import type { LogEntry } from '../../events/logEntry.js';
 import type { CheckerSpec } from '../checker.js';
 import { hex, violation } from '../checker.js';
-import { indexOfGfn, invalidationCovers, leafPages, memslotAt, type SpteView } from '../kvmView.js';
+import { asIdOfRoot, indexOfGfn, invalidationCovers, leafPages, memslotAt, type SpteView } from '../kvmView.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
 
@@ -25,8 +25,7 @@ function upstreamInconsistency(view: WorldView, s: SpteView): string | null {
   if (!attrs.uniform(s.gfn, s.gfn + pages, s.private)) {
     return `is ${s.private ? 'private' : 'shared'} but the VM attributes of gfns [${hex(s.gfn)}, ${hex(s.gfn + pages)}) are not all ${s.private ? 'private' : 'shared'}`;
   }
-  // SMM roots (`*-smm`) translate through the memslots of address space 1.
-  const asId = s.root.endsWith('-smm') ? 1 : 0;
+  const asId = asIdOfRoot(s.root);
   const slot = memslotAt(view.kvm, s.gfn, asId);
   if (slot === null) return `maps gfn ${hex(s.gfn)} outside every memslot of address space ${asId}`;
   if (!s.private && !slot.gmemOnly) {
