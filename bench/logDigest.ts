@@ -5,6 +5,12 @@
  * that a soak run at an earlier commit still holds for the current model.
  *
  *   node --import tsx bench/logDigest.ts --scenario A,B --seeds 3 [--out FILE] [--against EARLIER.json]
+ *   node --import tsx bench/logDigest.ts --all --variants --seeds 3 [--out FILE] [--against EARLIER.json]
+ *
+ * `--all` digests every built-in scenario; `--variants` adds, for every catalogued
+ * variant, its home scenario run with the variant (the run stops at the first
+ * violation, as `run` does), so a refactoring of the protocol can be shown to keep
+ * both the correct protocol and every reintroduced bug step for step.
  *
  * `--against` compares with the digests an earlier commit wrote; the output
  * then holds both and `identical`, and the exit code is 1 if any log differs.
@@ -15,15 +21,25 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatEntry } from '../src/events/logEntry.js';
 import { runSchedule } from '../src/runtime/runner.js';
-import { findScenario } from '../src/scenarios/builtins.js';
+import { BUILTIN_SCENARIOS, findScenario } from '../src/scenarios/builtins.js';
+import { VARIANTS } from '../src/model/variants.js';
 
 const { values } = parseArgs({
-  options: { scenario: { type: 'string' }, seeds: { type: 'string', default: '3' }, out: { type: 'string' }, against: { type: 'string' } }
+  options: {
+    scenario: { type: 'string' },
+    all: { type: 'boolean', default: false },
+    variants: { type: 'boolean', default: false },
+    seeds: { type: 'string', default: '3' },
+    out: { type: 'string' },
+    against: { type: 'string' }
+  }
 });
-const names = (values.scenario ?? '').split(',').filter((n) => n !== '');
+const names = values.all ? BUILTIN_SCENARIOS.map((s) => s.name) : (values.scenario ?? '').split(',').filter((n) => n !== '');
+const runs: { name: string; variant: string | null }[] = names.map((name) => ({ name, variant: null }));
+if (values.variants) for (const v of VARIANTS) runs.push({ name: v.scenario, variant: v.id });
 const seeds = Number(values.seeds);
-const digests: { scenario: string; seed: number; entries: number; sha256: string }[] = [];
-for (const name of names) {
+const digests: { scenario: string; variant?: string; seed: number; entries: number; sha256: string }[] = [];
+for (const { name, variant } of runs) {
   const scenario = findScenario(name);
   if (scenario === undefined) {
     console.error(`logDigest: --scenario: no built-in scenario named ${name}`);
@@ -35,6 +51,7 @@ for (const name of names) {
     runSchedule({
       scenario,
       seed,
+      variant,
       sink: {
         header: () => undefined,
         entry: (e) => {
@@ -43,7 +60,7 @@ for (const name of names) {
         }
       }
     });
-    digests.push({ scenario: name, seed, entries, sha256: hash.digest('hex') });
+    digests.push({ scenario: name, ...(variant === null ? {} : { variant }), seed, entries, sha256: hash.digest('hex') });
   }
 }
 const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).stdout.trim() || null;
