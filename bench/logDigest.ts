@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatEntry } from '../src/events/logEntry.js';
-import { runSchedule } from '../src/runtime/runner.js';
+import { runSchedule } from '../src/run/runner.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../src/scenarios/builtins.js';
 import { VARIANTS } from '../src/model/variants.js';
 

@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LogEntry } from '../src/events/logEntry.js';
-import { runSchedule } from '../src/runtime/runner.js';
+import { runSchedule } from '../src/run/runner.js';
 import { scenarioSchema } from '../src/scenarios/schema.js';
 
 const PAGE = 4096;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createActor, setup } from 'xstate';
 import { Subject } from 'rxjs';
 import { Prng } from '../src/runtime/prng.js';
-import { runSchedule } from '../src/runtime/runner.js';
+import { runSchedule } from '../src/run/runner.js';
 import { DEFAULT_SCENARIO, findScenario } from '../src/scenarios/builtins.js';
 import { NdjsonLogWriter } from '../src/log/ndjsonWriter.js';
 import { tmpdir } from 'node:os';

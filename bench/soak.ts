@@ -27,7 +27,7 @@ import { explore } from '../src/explore/explore.js';
 import { exploreParallel } from '../src/explore/workers.js';
 import { IMPLEMENTED_MODES } from '../src/model/modes.js';
 import { BUILTIN_SCENARIOS } from '../src/scenarios/builtins.js';
-import { runSchedule } from '../src/runtime/runner.js';
+import { runSchedule } from '../src/run/runner.js';
 
 const { values } = parseArgs({
   options: {

@@ -7,6 +7,7 @@
  * names the field that is wrong. Unknown fact types are carried but ignored.
  */
 import { z } from 'zod';
+import type { Payload } from './logEntry.js';
 
 const int = z.number().int();
 const nat = int.nonnegative();
@@ -26,22 +27,22 @@ export const factSchemas = {
    * covered (absent = the whole folio). For the not yet materialised 4K folios of a split hugepage (rfc-1g-v2) the
    * inode records the invalidation against the huge folio they were split from, with the range inside it.
    */
-  FolioPrepared: z.object({ folio: id, start: nat.optional(), end: nat.optional() }),
-  FolioArchInvalidated: z.object({ folio: id, why: id, start: nat.optional(), end: nat.optional() }),
-  OpReturned: z.object({ thread: id, op: nat, name: id, rc: z.string(), errorOffset: int.nullable() }),
+  FolioPrepared: z.object({ folio: id, start: nat.exactOptional(), end: nat.exactOptional() }),
+  FolioArchInvalidated: z.object({ folio: id, why: id, start: nat.exactOptional(), end: nat.exactOptional() }),
+  OpReturned: z.object({ thread: id, op: nat, name: id, rc: z.string(), errorOffset: int.nullable(), value: int.nullable().exactOptional() }),
   // --- locks (owned by the actor that records them)
   LockWaiting: z.object({ lock: id, mode, holder: id }),
   LockAcquired: z.object({ lock: id, mode, holder: id }),
   LockReleased: z.object({ lock: id, mode, holder: id }),
   // --- guest_memfd inode
   GmemCreated: z.object({ gmem: id, pages: z.number().int().positive(), flags: z.string(), folioOrder: nat }),
-  GmemBound: z.object({ gmem: id, slot: nat, pgoff: nat, npages: z.number().int().positive(), baseGfn: nat, uid: id.optional() }),
+  GmemBound: z.object({ gmem: id, slot: nat, pgoff: nat, npages: z.number().int().positive(), baseGfn: nat, uid: id.exactOptional() }),
   AttrRead: z.object({ gmem: id, index: nat, private: z.boolean(), by: id }),
   AttrCheckNoop: z.object({ gmem: id, start: nat, end: nat, private: z.boolean() }),
   /** `by`: the thread whose request stored it (absent for the initial value at creation). */
-  AttrStored: z.object({ gmem: id, start: nat, end: nat, private: z.boolean(), by: id.optional() }),
+  AttrStored: z.object({ gmem: id, start: nat, end: nat, private: z.boolean(), by: id.exactOptional() }),
   // --- folios
-  FolioAllocated: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id.optional(), hugeOrigin: id.optional() }),
+  FolioAllocated: z.object({ folio: id, gmem: id, base: nat, order: nat, hugePage: id.exactOptional(), hugeOrigin: id.exactOptional() }),
   FolioRef: z.object({ folio: id, delta: int, refcount: int, why: id }),
   FolioLocked: z.object({ folio: id, by: id }),
   FolioUnlocked: z.object({ folio: id, by: id }),
@@ -49,7 +50,7 @@ export const factSchemas = {
   FolioWritten: z.object({ folio: id, subpage: nat, value: int, by: id }),
   FolioRead: z.object({ folio: id, subpage: nat, value: int, by: id }),
   FolioTruncated: z.object({ folio: id, gmem: id, base: nat }),
-  FolioFreed: z.object({ folio: id, by: id.optional() }),
+  FolioFreed: z.object({ folio: id, by: id.exactOptional() }),
   RefcountChecked: z.object({ folio: id, refcount: int, expected: int, ok: z.boolean() }),
   // --- host page tables and GUP
   HostFaultGotFolio: z.object({ thread: id, gmem: id, index: nat, folio: id }),
@@ -63,13 +64,21 @@ export const factSchemas = {
   SpteZapped: z.object({ root: id, gfn: nat, level: nat, private: z.boolean() }),
   InvalidateEnd: z.object({ seq: nat, inProgress: int }),
   // --- vCPU and the KVM stage-2 fault path (O10, O14, INV-6, INV-20)
-  VcpuFaultStarted: z.object({ vcpu: id, gfn: nat, private: z.boolean(), write: z.boolean(), seq: nat, attempt: nat, synthesized: z.boolean().optional() }),
+  VcpuFaultStarted: z.object({
+    vcpu: id,
+    gfn: nat,
+    private: z.boolean(),
+    write: z.boolean(),
+    seq: nat,
+    attempt: nat,
+    synthesized: z.boolean().exactOptional()
+  }),
   GmemPfnObtained: z.object({ vcpu: id, gfn: nat, folio: id, subpage: nat, maxLevel: z.number().int().min(1).max(3) }),
   StaleCheck: z.object({ vcpu: id, gfn: nat, seq: nat, locked: z.boolean(), ok: z.boolean(), mmuSeq: nat, inProgress: int }),
   SptInstalled: z.object({ root: id, gfn: nat, level: z.number().int().min(1).max(3), private: z.boolean(), pfn: id, subpage: nat, by: id }),
   PfnRefReleased: z.object({ vcpu: id, folio: id }),
   /** `errno`: absent = EFAULT; `-EHWPOISON` after a memory failure (O17). */
-  MemoryFaultExit: z.object({ vcpu: id, gpa: nat, size: nat, flags: nat, private: z.boolean(), errno: z.string().optional() }),
+  MemoryFaultExit: z.object({ vcpu: id, gpa: nat, size: nat, flags: nat, private: z.boolean(), errno: z.string().exactOptional() }),
   HypercallExit: z.object({ vcpu: id, nr: id, gpa: nat, npages: nat, flags: nat }),
   HypercallReturned: z.object({ vcpu: id, ret: z.string() }),
   // --- huge folios, HugeTLB subpool (O3, O4, O15 RFC 1G-v2, INV-11..13)
@@ -91,7 +100,7 @@ export const factSchemas = {
     start: nat,
     end: nat,
     faultable: z.boolean(),
-    by: id.optional(),
+    by: id.exactOptional(),
     runStarts: z.array(nat),
     runEnds: z.array(nat),
     runFaultable: z.array(z.boolean())
@@ -127,7 +136,7 @@ export const factSchemas = {
   MmuNotifierEnd: z.object({ vm: id, count: int }),
   VmAttrRead: z.object({ vm: id, gfn: nat, private: z.boolean(), by: id }),
   VmAttrNoop: z.object({ vm: id, start: nat, end: nat, private: z.boolean() }),
-  VmAttrReserved: z.object({ vm: id, start: nat, end: nat, failed: z.boolean().optional() }),
+  VmAttrReserved: z.object({ vm: id, start: nat, end: nat, failed: z.boolean().exactOptional() }),
   VmAttrStored: z.object({ vm: id, start: nat, end: nat, private: z.boolean(), by: id }),
   LpageInfoRead: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, contained: z.boolean() }),
   LpageMixedUpdated: z.object({ vm: id, slot: id, level: z.number().int().min(2).max(3), base: nat, mixed: z.boolean() }),
@@ -150,10 +159,29 @@ export const factSchemas = {
 /** A fact type the model knows. */
 export type FactType = keyof typeof factSchemas;
 
-/** The payload of fact `T`. */
-export type FactData<T extends FactType> = z.infer<(typeof factSchemas)[T]>;
+/** Arrays of a payload as the log holds them: read-only. */
+type ReadonlyArrays<D> = { readonly [K in keyof D]: D[K] extends (infer E)[] ? readonly E[] : D[K] };
+
+/** The payload of fact `T` (inferred from its zod schema). */
+export type FactData<T extends FactType> = ReadonlyArrays<z.infer<(typeof factSchemas)[T]>>;
 
 /** True if `type` is a fact type with a schema. */
 export function isKnownFact(type: string): type is FactType {
   return Object.prototype.hasOwnProperty.call(factSchemas, type);
+}
+
+/** The payload of any fact. */
+export type AnyFactData = { [T in FactType]: FactData<T> }[FactType];
+
+/** Compile-time proof that every fact payload is a flat log {@link Payload} (scalars and arrays of scalars). */
+export type FactsAreFlat = AnyFactData extends Payload ? true : never;
+const factsAreFlat: FactsAreFlat = true;
+
+/**
+ * A typed fact payload as the log's flat payload. Sound by {@link FactsAreFlat};
+ * the widening is written out because TypeScript cannot distribute that proof
+ * over a generic `T`.
+ */
+export function factPayload<T extends FactType>(data: FactData<T>): Payload {
+  return factsAreFlat && (data as Payload);
 }

@@ -17,8 +17,7 @@
  * This is an approximation: a live procedure generator is represented by the
  * program counter and reply bookkeeping around it, not by its frame.
  */
-import type { AnyActorRef } from 'xstate';
-import type { DeliveryObserver } from '../runtime/world.js';
+import type { DeliveryObserver, OwnerPart } from '../runtime/owner.js';
 
 /** Structural view of an xstate state node (only what coverage reads). */
 interface NodeView {
@@ -75,7 +74,7 @@ export function definedTriples(logic: { readonly id: string; readonly root: Node
 }
 
 const FNV_OFFSET = 0x811c9dc5;
-const SKIP_KEYS = new Set(['port', 'env', 'run', 'program', 'proc']);
+const SKIP_KEYS = new Set(['port', 'env', 'run', 'program', 'proc', 'peers', 'options']);
 
 function fnvString(h: number, s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -152,9 +151,9 @@ export class CoverageObserver implements DeliveryObserver {
     this.lane2 = 0;
   }
 
-  delivered(actor: string, ref: AnyActorRef, eventType: string, before: unknown): void {
-    const logic = (ref as unknown as { logic?: { id: string; root: NodeView } }).logic;
-    if (logic?.root !== undefined) {
+  delivered(actor: string, part: OwnerPart, eventType: string, before: unknown): void {
+    const logic: { readonly id: string; readonly root: NodeView } = part.machine;
+    {
       if (!this.seenLogic.has(logic)) {
         this.seenLogic.add(logic);
         for (const t of definedTriples(logic)) this.defined.add(t);
@@ -167,16 +166,17 @@ export class CoverageObserver implements DeliveryObserver {
         if (d !== null) this.covered.add(`${table.id}|${leaf}|${d}`);
       }
     }
-    const after = ref.getSnapshot() as { value?: unknown; context?: unknown };
+    const after = part.ref.getSnapshot() as { value?: unknown; context?: unknown };
     const h = digest(digest(FNV_OFFSET, after.value, { n: 64 }, 0), after.context, { n: DIGEST_NODES_MAX }, 0);
-    const id = fnvString(FNV_OFFSET, actor);
-    const old = this.actorDigest.get(actor);
+    const key = part.name === '' ? actor : `${actor}#${part.name}`;
+    const id = fnvString(FNV_OFFSET, key);
+    const old = this.actorDigest.get(key);
     if (old !== undefined) {
       this.lane1 = (this.lane1 - old[0]) >>> 0;
       this.lane2 = (this.lane2 - old[1]) >>> 0;
     }
     const c: [number, number] = [mix(id, h), mix(h, id ^ 0x5bd1e995)];
-    this.actorDigest.set(actor, c);
+    this.actorDigest.set(key, c);
     this.lane1 = (this.lane1 + c[0]) >>> 0;
     this.lane2 = (this.lane2 + c[1]) >>> 0;
     this.states.add(this.lane1 * 0x200000 + (this.lane2 & 0x1fffff));

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { NdjsonLogWriter } from '../log/ndjsonWriter.js';
 import type { Violation } from '../projections/violation.js';
-import { runSchedule } from '../runtime/runner.js';
+import { runSchedule } from '../run/runner.js';
 import type { Pending, Strategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import type { Scenario } from '../scenarios/schema.js';

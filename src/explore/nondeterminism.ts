@@ -7,7 +7,7 @@
  * {@link ModelError}: exit 4).
  */
 import { formatEntry } from '../events/logEntry.js';
-import { runSchedule } from '../runtime/runner.js';
+import { runSchedule } from '../run/runner.js';
 import { ReplayDivergence, ReplayStrategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import type { SchedulePlan } from './plan.js';

@@ -6,7 +6,7 @@
  */
 import { formatEntry } from '../events/logEntry.js';
 import type { Violation } from '../projections/violation.js';
-import { runSchedule } from '../runtime/runner.js';
+import { runSchedule } from '../run/runner.js';
 import type { Pending, Strategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import { CoverageObserver } from './coverage.js';

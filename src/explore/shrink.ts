@@ -26,7 +26,7 @@
 import type { Violation } from '../projections/violation.js';
 import { NdjsonLogWriter } from '../log/ndjsonWriter.js';
 import { ModelError } from '../runtime/world.js';
-import { runSchedule } from '../runtime/runner.js';
+import { runSchedule } from '../run/runner.js';
 import { type Scenario, scenarioSchema } from '../scenarios/schema.js';
 import { type ChoiceKey, contextSwitches } from './choice.js';
 import { FallbackReplayStrategy } from './strategies/fallback.js';

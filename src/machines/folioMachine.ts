@@ -39,7 +39,7 @@ import type { Value } from '../events/logEntry.js';
 import { type Delivered, replyTarget } from '../events/messages.js';
 import { GUP_PIN_COUNTING_BIAS, hasVariant, type ModelEnv } from '../model/env.js';
 import { RangeMap } from '../model/rangeMap.js';
-import type { ActorPort } from '../runtime/world.js';
+import type { ActorPort } from '../events/actorPort.js';
 
 /** Scheduling steps the kernel worker of variant B17 takes before it returns a freed huge page to the subpool. */
 export const B17_WORKER_HOPS = 4;

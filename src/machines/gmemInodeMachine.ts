@@ -56,9 +56,9 @@ import { hugeCeil, hugeFloor, hugePages, reserveSubpool, type Subpool, subpoolGi
 import { RangeMap } from '../model/rangeMap.js';
 import { type Faultability, faultableRuns, initialFaultability, isFaultable, storeFaultable } from '../model/faultability.js';
 import { FREE_LOCK, type RwLock } from '../model/rwLock.js';
-import type { ActorPort } from '../runtime/world.js';
+import type { ActorPort } from '../events/actorPort.js';
 import { handleLockMessage } from './lockOwner.js';
-import { memslotsOf } from './kvmVmMachine.js';
+import { memslotsOf } from '../model/vm.js';
 
 /** A memslot binding of the file (`gmem_file.bindings`): indices `[pgoff, pgoff + npages)` -> the slot. */
 export interface GmemBinding {
@@ -152,7 +152,7 @@ function reply(ctx: GmemContext, m: Delivered, type: string, data: Record<string
 
 type Patch = { -readonly [K in keyof GmemContext]?: GmemContext[K] };
 
-function poolData(ctx: GmemContext, pool: Subpool): Record<string, number | string> {
+function poolData(ctx: GmemContext, pool: Subpool): { gmem: string; inUse: number; free: number; reserved: number } {
   return { gmem: ctx.port.id, inUse: pool.inUse, free: pool.free, reserved: pool.reserved };
 }
 

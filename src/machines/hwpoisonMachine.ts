@@ -13,10 +13,7 @@
  */
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
-import type { ActorPort } from '../runtime/world.js';
-
-/** Actor id of the hwpoison state. */
-export const HWPOISON = 'hwpoison';
+import type { ActorPort } from '../events/actorPort.js';
 
 /** Context of the hwpoison state. */
 export interface HwpoisonContext {

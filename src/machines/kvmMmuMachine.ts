@@ -29,7 +29,7 @@ import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
 import type { ModelEnv } from '../model/env.js';
 import { FREE_LOCK, type RwLock } from '../model/rwLock.js';
-import type { ActorPort } from '../runtime/world.js';
+import type { ActorPort } from '../events/actorPort.js';
 import { handleLockMessage } from './lockOwner.js';
 
 /** A stage-2 mapping. */
@@ -62,31 +62,6 @@ export interface MmuContext {
   readonly deferredAcks: readonly { readonly to: string; readonly zapped: number; readonly folios: readonly string[] }[];
   /** `mmu.waitIdle` requesters: answered `mmu.idle` when no invalidation is in progress. */
   readonly idleWaiters: readonly string[];
-}
-
-/** Root of shared (direct) SPTEs. */
-export const ROOT_SHARED = 'direct';
-/** Root of private SPTEs (x86 TDX: the mirror root of the S-EPT). */
-export const ROOT_PRIVATE = 'mirror';
-
-/** The root a private or shared access uses. */
-export function rootFor(isPrivate: boolean): string {
-  return isPrivate ? ROOT_PRIVATE : ROOT_SHARED;
-}
-
-/** vCPU modes (spec §1.9): normal, SMM, or guest mode (L2 with nested TDP). */
-export type VcpuMode = 'normal' | 'smm' | 'guest';
-
-/**
- * The TDP root a vCPU in `mode` uses for a private or shared access (spec §1.8,
- * S-SEED2): one root per {!SMM, SMM} x guest_mode minus SMM+guest_mode, at one
- * paging depth (4-level; the 5-level roots behave the same and are not modelled).
- * Normal mode keeps the historic names `direct` / `mirror`; SMM appends `-smm`,
- * guest mode `-l2` (the nested-TDP root, a shadow MMU: not the direct TDP MMU).
- */
-export function modeRoot(mode: VcpuMode, isPrivate: boolean): string {
-  const base = rootFor(isPrivate);
-  return mode === 'normal' ? base : mode === 'smm' ? `${base}-smm` : `${base}-l2`;
 }
 
 /** Input of the MMU. */

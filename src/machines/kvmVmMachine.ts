@@ -40,24 +40,21 @@
 import { assign, setup } from 'xstate';
 import type { Value } from '../events/logEntry.js';
 import { type Delivered, replyTarget } from '../events/messages.js';
-import { hasVariant, type MemslotConfig, type ModelEnv, type VmType } from '../model/env.js';
+import { hasVariant, type ModelEnv, type VmType } from '../model/env.js';
 import { RangeMap } from '../model/rangeMap.js';
 import { FREE_LOCK, type RwLock } from '../model/rwLock.js';
-import type { ActorPort } from '../runtime/world.js';
+import type { ActorPort } from '../events/actorPort.js';
 import { handleLockMessage } from './lockOwner.js';
-
-/** GFNs the attribute array covers (52-bit guest physical addresses). */
-export const GFN_SPACE = 2 ** 40;
-/** Pages of a hugepage at `level` (1 = 4K, 2 = 2M, 3 = 1G). */
-export function hugeLevelPages(level: number): number {
-  return level === 3 ? 262144 : level === 2 ? 512 : 1;
-}
-/** `GUEST_MEMFD_FLAG_MMAP`. */
-export const GUEST_MEMFD_FLAG_MMAP = 1;
-/** `GUEST_MEMFD_FLAG_INIT_SHARED`. */
-export const GUEST_MEMFD_FLAG_INIT_SHARED = 2;
-/** Bound of the lpage update walk (hugepages per level per update). */
-export const LPAGE_UPDATE_MAX = 1024;
+import {
+  GFN_SPACE,
+  GUEST_MEMFD_FLAG_INIT_SHARED,
+  GUEST_MEMFD_FLAG_MMAP,
+  hugeLevelPages,
+  LPAGE_UPDATE_MAX,
+  memslotsOf,
+  supportedGmemFlags,
+  vmTypeOf
+} from '../model/vm.js';
 
 /** A memslot (spec §1.6). */
 export interface Memslot {
@@ -130,32 +127,6 @@ export interface VmInput {
 }
 
 type Patch = { -readonly [K in keyof VmContext]?: VmContext[K] };
-
-/** True if the VM type has private memory (`kvm_arch_has_private_mem`). */
-export function hasPrivateMem(type: VmType): boolean {
-  return type !== 'DEFAULT';
-}
-
-/** guest_memfd flags the VM supports (`kvm_gmem_get_supported_flags`, O1). */
-export function supportedGmemFlags(env: ModelEnv, type: VmType): number {
-  if (env.mode === 'upstream-6.8') return 0;
-  return GUEST_MEMFD_FLAG_MMAP | (hasPrivateMem(type) ? 0 : GUEST_MEMFD_FLAG_INIT_SHARED);
-}
-
-/** The memslots of a run: `env.vm`, or slot 0 bound to `gmem0` as described by `env.binding`. */
-export function memslotsOf(env: ModelEnv): readonly MemslotConfig[] {
-  if (env.vm !== undefined) return env.vm.memslots;
-  const b = env.binding;
-  if (b === null) return [];
-  return [
-    { id: b.slot, asId: 0, baseGfn: b.baseGfn, npages: b.npages, gmem: 'gmem0', pgoff: b.pgoff, userspacePage: 0x40000 + b.slot * 0x40000, sharedLevel: 1 }
-  ];
-}
-
-/** The VM type of a run. */
-export function vmTypeOf(env: ModelEnv): VmType {
-  return env.vm?.type ?? (env.initShared && env.gmemMmap === true ? 'DEFAULT' : 'SW_PROTECTED');
-}
 
 function slotEnd(s: Memslot): number {
   return s.baseGfn + s.npages;

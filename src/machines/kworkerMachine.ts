@@ -6,8 +6,8 @@
  */
 import type { OpResult } from '../model/ops.js';
 import { gmemRelease } from '../procedures/gmemRelease.js';
-import type { Proc } from '../procedures/proc.js';
-import { createProgramMachine, type ProcContext } from './programMachine.js';
+import type { Proc, ProcContext } from '../procedures/proc.js';
+import { createProgramMachine } from './programMachine.js';
 
 /** Work a kernel worker runs. */
 export type KworkerOp = { readonly op: 'gmemRelease'; readonly gmem: string };

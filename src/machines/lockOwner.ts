@@ -8,7 +8,7 @@
  */
 import type { Delivered, LockMode, LockName } from '../events/messages.js';
 import { acquire, release, type RwLock } from '../model/rwLock.js';
-import type { ActorPort } from '../runtime/world.js';
+import type { ActorPort } from '../events/actorPort.js';
 
 /** Handles a `lock.acquire` or `lock.release` for `name`; returns the new lock state. */
 export function handleLockMessage(port: ActorPort, name: LockName, lock: RwLock, m: Delivered): RwLock {

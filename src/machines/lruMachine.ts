@@ -13,10 +13,7 @@
  */
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
-import type { ActorPort } from '../runtime/world.js';
-
-/** Id of the LRU actor. */
-export const LRU_ACTOR = 'lru';
+import type { ActorPort } from '../events/actorPort.js';
 
 /** Context of the LRU batches. */
 export interface LruContext {

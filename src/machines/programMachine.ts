@@ -1,43 +1,31 @@
 /**
- * The machine shared by every actor that runs a program of operations (VMM
- * threads, vCPUs): it runs one op at a time as a kernel-path procedure.
+ * A thread: the machine of every actor that runs a program of operations (VMM
+ * threads, vCPUs, kernel workers). It runs one op at a time as a kernel-path
+ * procedure (`src/procedures`); each request the procedure makes is a message
+ * to the owner of the state it touches, and the thread blocks until the reply.
  *
  * ```
- *            thread.run            reply (proc yields a call/await)
- *   idle ───────────────► running ◄──────────────────────────────┐
- *                           │  always: proc waiting              │
- *                           ├──────────────────────► waiting ────┘
- *                           │  always: program finished
- *                           └──────────────────────► done (final)
+ *              thread.run                       a reply
+ *   idle ─────────────────────► waiting ◄──────────────────┐  (the procedure resumes
+ *    │  (program empty)          │  └────────────────────────┘   until its next request)
+ *    │                           │ program.finished (raised when the last op returned)
+ *    └──────────────────────────►└──────────────────► done (final)
  * ```
  *
- * `running` is transient: the step that delivers a reply resumes the procedure
- * until its next yield, and the machine settles in `waiting` (tag `waiting`:
- * blocked on a reply; a quiescent world with such an actor is a deadlock) or
- * `done`. Procedure state is a live generator kept in the context: runs are
- * reproduced by re-execution, never by restoring snapshots.
+ * `waiting` is tagged `waiting`: a quiescent world with a waiting thread is a
+ * deadlock. It accepts every reply type of the protocol (the procedure's `call`
+ * checks that the reply is the one its request allows). Each op is recorded as
+ * `OpStarted` and `OpReturned` (rc, error offset, value). The procedure's
+ * state is a live generator kept in the context: runs are reproduced by
+ * re-execution, never by restoring snapshots.
  */
-import { assign, setup } from 'xstate';
+import { enqueueActions, setup } from 'xstate';
+import type { ActorPort } from '../events/actorPort.js';
 import type { Message } from '../events/messages.js';
+import { ALL_REPLY_TYPES } from '../events/protocol/index.js';
 import type { ModelEnv } from '../model/env.js';
 import type { OpResult } from '../model/ops.js';
-import type { Proc, Resume } from '../procedures/proc.js';
-import type { ActorPort } from '../runtime/world.js';
-
-/** Per-thread state that survives across ops (e.g. the pins a thread holds). */
-export type ThreadLocals = Map<string, Readonly<Record<string, string | number>>>;
-
-/** Everything a procedure may use besides messaging. */
-export interface ProcContext {
-  readonly self: string;
-  readonly env: ModelEnv;
-  readonly locals: ThreadLocals;
-  /** Records a fact as this thread. */
-  readonly record: ActorPort['record'];
-}
-
-/** Starts the procedure of one op. */
-export type ProcFactory<TOp> = (op: TOp, ctx: ProcContext) => Proc<OpResult>;
+import type { Proc, ProcContext, ProcFactory, ThreadLocals } from '../procedures/proc.js';
 
 /** Input of a program machine. */
 export interface ProgramInput<TOp extends { readonly op: string }> {
@@ -53,36 +41,42 @@ interface ProgramContext<TOp extends { readonly op: string }> {
   readonly program: readonly TOp[];
   readonly run: ProcFactory<TOp>;
   readonly locals: ThreadLocals;
+  /** Index of the op running (or next to run). */
+  readonly pc: number;
+  /** The running op's procedure, null between ops. */
+  readonly proc: Proc<OpResult> | null;
+}
+
+/** What a thread receives: the start signal, replies, and its own end-of-program event. */
+type ProgramEvent = Message | { readonly type: 'program.finished' };
+
+/** Result of resuming a thread: where it stopped. */
+interface Advanced {
   readonly pc: number;
   readonly proc: Proc<OpResult> | null;
-  /** Messages still awaited by an `await` yield (0: waiting for one reply). */
-  readonly awaiting: number;
-  readonly collected: readonly Message[];
+  /** False once the program ran to its end. */
   readonly blocked: boolean;
 }
 
-type ProgramEvent = Message;
-
 /**
- * Resumes the current procedure with `input`, starting the next ops as they
- * finish, until the procedure yields or the program ends. Sends the yielded
- * request through the port. Returns the context fields that changed.
+ * Resumes the current procedure with `reply` (undefined: start the op), starting
+ * the next ops as they finish, until a procedure makes a request (sent through
+ * the port) or the program ends.
  */
-function advance<TOp extends { readonly op: string }>(ctx: ProgramContext<TOp>, input: Resume | undefined): Partial<ProgramContext<TOp>> {
+function advance<TOp extends { readonly op: string }>(ctx: ProgramContext<TOp>, reply: Message | undefined): Advanced {
   let { pc, proc } = ctx;
-  let resume = input;
+  let resume = reply;
   const procCtx: ProcContext = { self: ctx.port.id, env: ctx.env, locals: ctx.locals, record: (type, data) => ctx.port.record(type, data) };
   for (;;) {
+    const op = ctx.program[pc];
+    if (op === undefined) return { pc, proc: null, blocked: false };
     if (proc === null) {
-      const op = ctx.program[pc];
-      if (op === undefined) return { pc, proc: null, blocked: false, awaiting: 0, collected: [] };
       ctx.port.record('OpStarted', { thread: ctx.port.id, op: pc, name: op.op });
       proc = ctx.run(op, procCtx);
       resume = undefined;
     }
-    const r = resume === undefined ? proc.next(undefined as unknown as Resume) : proc.next(resume);
+    const r = resume === undefined ? proc.next() : proc.next(resume);
     if (r.done === true) {
-      const op = ctx.program[pc] as TOp;
       ctx.port.record('OpReturned', {
         thread: ctx.port.id,
         op: pc,
@@ -95,16 +89,12 @@ function advance<TOp extends { readonly op: string }>(ctx: ProgramContext<TOp>, 
       proc = null;
       continue;
     }
-    const y = r.value;
-    if (y.kind === 'call') {
-      ctx.port.send(y.to, y.msg);
-      return { pc, proc, blocked: true, awaiting: 0, collected: [] };
-    }
-    return { pc, proc, blocked: true, awaiting: y.n, collected: [] };
+    ctx.port.send(r.value.to, r.value.msg);
+    return { pc, proc, blocked: true };
   }
 }
 
-/** Builds the machine of a program-running actor with the given id prefix. */
+/** Builds the machine of a program-running actor (`machineId`: `vmmThread`, `vcpu`, `kworker`). */
 export function createProgramMachine<TOp extends { readonly op: string }>(machineId: string) {
   return setup({
     types: {
@@ -113,17 +103,12 @@ export function createProgramMachine<TOp extends { readonly op: string }>(machin
       input: {} as ProgramInput<TOp>
     },
     actions: {
-      start: assign(({ context }) => advance(context, undefined)),
-      resume: assign(({ context, event }) => {
-        if (context.awaiting === 0) return advance(context, event);
-        const collected = [...context.collected, event];
-        if (collected.length < context.awaiting) return { collected };
-        return advance({ ...context, awaiting: 0, collected: [] }, collected);
+      /** Runs the thread until its next request; raises `program.finished` when the program ended. */
+      advance: enqueueActions(({ context, event, enqueue }) => {
+        const r = advance(context, event.type === 'thread.run' ? undefined : event);
+        enqueue.assign({ pc: r.pc, proc: r.proc });
+        if (!r.blocked) enqueue.raise({ type: 'program.finished' });
       })
-    },
-    guards: {
-      isBlocked: ({ context }) => context.blocked,
-      isFinished: ({ context }) => !context.blocked && context.pc >= context.program.length
     }
   }).createMachine({
     id: machineId,
@@ -134,23 +119,14 @@ export function createProgramMachine<TOp extends { readonly op: string }>(machin
       run: input.run,
       locals: new Map(),
       pc: 0,
-      proc: null,
-      awaiting: 0,
-      collected: [],
-      blocked: false
+      proc: null
     }),
     initial: 'idle',
     states: {
-      idle: { on: { 'thread.run': { target: 'running', actions: 'start' } } },
-      running: {
-        always: [
-          { guard: 'isBlocked', target: 'waiting' },
-          { guard: 'isFinished', target: 'done' }
-        ]
-      },
+      idle: { on: { 'thread.run': { target: 'waiting', actions: 'advance' } } },
       waiting: {
         tags: ['waiting'],
-        on: { '*': { target: 'running', actions: 'resume' } }
+        on: { ...Object.fromEntries(ALL_REPLY_TYPES.map((t) => [t, { actions: 'advance' }])), 'program.finished': 'done' }
       },
       done: { type: 'final' }
     }

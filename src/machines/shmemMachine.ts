@@ -19,7 +19,7 @@
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
 import type { ModelEnv } from '../model/env.js';
-import type { ActorPort } from '../runtime/world.js';
+import type { ActorPort } from '../events/actorPort.js';
 
 /** Context of the userspace memory. */
 export interface ShmContext {

@@ -16,10 +16,7 @@
  */
 import { assign, setup } from 'xstate';
 import { type Delivered, replyTarget } from '../events/messages.js';
-import type { ActorPort } from '../runtime/world.js';
-
-/** Actor id of the userspace synchronisation. */
-export const USYNC = 'usync';
+import type { ActorPort } from '../events/actorPort.js';
 
 /** Context of the userspace synchronisation. */
 export interface UserSyncContext {

@@ -27,7 +27,7 @@
 import type { VcpuOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { guestAccess, mapGpaRange } from '../procedures/guest.js';
-import type { Proc } from '../procedures/proc.js';
+import type { Proc, ProcContext } from '../procedures/proc.js';
 import {
   injectRootAllocFailure,
   preFault,
@@ -38,7 +38,7 @@ import {
   vcpuWaitEvent,
   withExitErrno
 } from '../procedures/prefault.js';
-import { createProgramMachine, type ProcContext } from './programMachine.js';
+import { createProgramMachine } from './programMachine.js';
 
 /** The kernel path that runs guest op `op`. */
 export function runGuestOp(op: VcpuOp, ctx: ProcContext): Proc<OpResult> {

@@ -9,13 +9,13 @@ import { convert } from '../procedures/convert.js';
 import { fallocate } from '../procedures/fallocate.js';
 import { gupPin, gupUnpin, munmap } from '../procedures/gup.js';
 import { hostAccess } from '../procedures/hostAccess.js';
-import type { Proc } from '../procedures/proc.js';
+import type { Proc, ProcContext } from '../procedures/proc.js';
 import { memoryFailure } from '../procedures/memoryFailure.js';
 import { populate } from '../procedures/populate.js';
 import { markVmDead, signalEvent, waitEvent } from '../procedures/userSync.js';
 import { punchHole } from '../procedures/punchHole.js';
 import type { OpResult } from '../model/ops.js';
-import { createProgramMachine, type ProcContext } from './programMachine.js';
+import { createProgramMachine } from './programMachine.js';
 import { raiseSignal } from '../procedures/signals.js';
 import {
   closeFd,

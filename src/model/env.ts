@@ -17,7 +17,13 @@ export const ACTOR = {
   /** The VM (`struct kvm`: memslots, slots_lock, SRCU, VM attributes; kvmVmMachine.ts). */
   kvm: 'kvm',
   /** Host userspace memory behind memslots' `userspace_addr` (upstream shared backing; shmemMachine.ts). */
-  shm: 'shm'
+  shm: 'shm',
+  /** Userspace synchronisation between VMM threads (spec §6.3; userSyncMachine.ts). */
+  usync: 'usync',
+  /** Core-mm's hardware-poison state (O17; hwpoisonMachine.ts). */
+  hwpoison: 'hwpoison',
+  /** The per-CPU LRU-add folio batches (lruMachine.ts). */
+  lru: 'lru'
 } as const;
 
 /** VM types (`KVM_CREATE_VM` type; spec §1.9, O1). */

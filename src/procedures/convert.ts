@@ -16,10 +16,10 @@
  */
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { convertShareability } from './convertHuge.js';
 import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
-import { bool, call, lock, num, type Proc, strs, unlock } from './proc.js';
+import { bool, callAny, lock, num, type Proc, strs, unlock } from './proc.js';
 
 /** Checks the ioctl arguments; returns `-EINVAL` or the page range. */
 export function convertRange(offset: number, size: number, pages: number): { start: number; end: number } | null {
@@ -51,20 +51,20 @@ function* convertOnce(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext): 
   const { start, end } = range;
   const toPrivate = op.to === 'private';
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const same = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: toPrivate });
+  const same = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: toPrivate });
   if (bool(same, 'uniform')) {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: '0' };
   }
   if (toPrivate) {
-    yield* call(ACTOR.mm, { type: 'mm.zap', start, end });
+    yield* callAny(ACTOR.mm, { type: 'mm.zap', start, end });
     if (!hasVariant(ctx.env, 'NOCHECK')) {
       // lru_add_drain_all(): drop the transient references of the LRU-add batches (B18 skips it).
-      if (!hasVariant(ctx.env, 'B18')) yield* call(ACTOR.gmem, { type: 'gmem.lru.drain' });
-      const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+      if (!hasVariant(ctx.env, 'B18')) yield* callAny(ACTOR.gmem, { type: 'gmem.lru.drain' });
+      const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
       const check = hasVariant(ctx.env, 'B11') ? 'mapcount-pincount' : 'refcount';
       for (const folio of strs(list, 'folios')) {
-        const safe = yield* call(folio, { type: 'folio.checkSafe', check });
+        const safe = yield* callAny(folio, { type: 'folio.checkSafe', check });
         if (!bool(safe, 'ok')) {
           yield* unlock(ACTOR.gmem, 'invalidate', 'W');
           return { rc: '-EAGAIN', errorOffset: Math.max(start, num(safe, 'base')) * PAGE_SIZE };
@@ -75,10 +75,10 @@ function* convertOnce(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext): 
   const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
   if (!toPrivate) {
     // To shared: kvm_arch_gmem_invalidate (e.g. SNP RMP -> shared) before the page can be host-faulted (INV-16).
-    const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
-    for (const folio of strs(list, 'folios')) yield* call(folio, { type: 'folio.archInvalidate', why: 'convert' });
+    const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+    for (const folio of strs(list, 'folios')) yield* callAny(folio, { type: 'folio.archInvalidate', why: 'convert' });
   }
-  yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start, end, private: toPrivate });
+  yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start, end, private: toPrivate });
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(ACTOR.gmem, 'invalidate', 'W');
   return { rc: '0' };

@@ -28,11 +28,11 @@
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import { hugePages } from '../model/hugetlb.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { convertRange } from './convert.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { archInvalidateRange, hugepagesIn, invalidateBeginRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
-import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+import { bool, callAny, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
 
 /** Runs a `convert` op in mode rfc-1g-v2. */
 export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext): Proc<OpResult> {
@@ -41,7 +41,7 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
   const toPrivate = op.to === 'private';
   const nr = hugePages(ctx.env);
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const runs = yield* call(ACTOR.gmem, { type: 'gmem.attr.runs', start: range.start, end: range.end });
+  const runs = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.runs', start: range.start, end: range.end });
   if (runs.type === 'gmem.error') {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: str(runs, 'rc') };
@@ -68,11 +68,11 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
     return rc;
   };
   if (toPrivate) {
-    for (const w of work) yield* call(ACTOR.mm, { type: 'mm.zap', start: w.start, end: w.end });
+    for (const w of work) yield* callAny(ACTOR.mm, { type: 'mm.zap', start: w.start, end: w.end });
     for (const w of work) {
-      const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start: w.start, end: w.end });
+      const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start: w.start, end: w.end });
       for (const folio of strs(list, 'folios')) {
-        const safe = yield* call(folio, { type: 'folio.checkSafe', check: 'refcount' });
+        const safe = yield* callAny(folio, { type: 'folio.checkSafe', check: 'refcount' });
         if (!bool(safe, 'ok')) return yield* finish({ rc: '-EAGAIN', errorOffset: Math.max(w.start, num(safe, 'base')) * PAGE_SIZE });
       }
     }
@@ -82,7 +82,7 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
     // kvm_gmem_shareability_apply(SHAREABILITY_ALL): arch-invalidate before the pages are tracked as shared (INV-16).
     if (!hasVariant(ctx.env, 'B22')) for (const w of work) yield* archInvalidateRange(w.start, w.end, 'convert');
   }
-  for (const w of work) yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: toPrivate });
+  for (const w of work) yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: toPrivate });
   if (nr === 1) return yield* finish({ rc: '0' });
   const split: number[] = [];
   for (const r of rounded) {
@@ -94,12 +94,12 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
           continue;
         }
         // Rollback in reverse: shareability back, hugepages this call split merged back.
-        for (const w of [...work].reverse()) yield* call(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: !toPrivate });
+        for (const w of [...work].reverse()) yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: !toPrivate });
         for (const b of split.reverse()) yield* mergeHugepage(b, 'rollback');
         return yield* finish({ rc: '-EAGAIN', errorOffset: hp.base * PAGE_SIZE });
       }
       if (toPrivate && hp.kind === 'split') {
-        const all = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start: hp.base, end: hp.base + nr, private: true });
+        const all = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start: hp.base, end: hp.base + nr, private: true });
         if (bool(all, 'uniform')) yield* mergeHugepage(hp.base, 'convert');
       }
     }

@@ -18,10 +18,10 @@
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import { hugeFloor, hugePages, usesHugetlb } from '../model/hugetlb.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { getFolioOrErr } from './filemap.js';
 import { fallocateFd2022 } from './fd2022.js';
-import { call, lock, type Proc, unlock } from './proc.js';
+import { callAny, lock, type Proc, unlock } from './proc.js';
 import { takeSignal } from './signals.js';
 
 /** Runs a `fallocate` op. */
@@ -53,8 +53,8 @@ export function* fallocate(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: ProcCon
       rc = f.err;
       break;
     }
-    yield* call(f.folio, { type: 'folio.unlock' });
-    yield* call(f.folio, { type: 'folio.put', why: 'fallocate' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
+    yield* callAny(f.folio, { type: 'folio.put', why: 'fallocate' });
     index = huge ? hugeFloor(index, nr) + nr : f.base + 2 ** f.order;
   }
   yield* unlock(ACTOR.gmem, 'invalidate', 'R');

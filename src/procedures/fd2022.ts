@@ -27,14 +27,14 @@
  * The notifier calls are steps the calling thread makes into the MMU (as the
  * kernel runs the callbacks in the fallocating thread), one delivery each.
  */
-import type { ProcContext } from '../machines/programMachine.js';
-import { rootFor } from '../machines/kvmMmuMachine.js';
+import type { ProcContext } from './proc.js';
+import { rootFor } from '../model/mmuRoots.js';
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { getFolio } from './filemap.js';
 import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
 import { FAULT_RETRIES_MAX, type FaultOutcome, type FaultRequest, recordMemoryFaultExit } from './kvmPageFault.js';
-import { bool, call, lock, num, type Proc, unlock } from './proc.js';
+import { bool, callAny, lock, num, type Proc, unlock } from './proc.js';
 
 /** The rc of a guest access that exits with `KVM_EXIT_MEMORY_ERROR` (fd-2022's name for the memory-fault exit). */
 export const KVM_EXIT_MEMORY_ERROR = 'KVM_EXIT_MEMORY_ERROR';
@@ -56,8 +56,8 @@ export function* fallocateFd2022(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: P
   for (let index = start; index < end;) {
     const f = yield* getFolio(index, { create: true, lock: true, why: 'fallocate' });
     if (f === null) throw new Error('shmem_getpage with SGP_FALLOC returned nothing');
-    yield* call(f.folio, { type: 'folio.unlock' });
-    yield* call(f.folio, { type: 'folio.put', why: 'fallocate' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
+    yield* callAny(f.folio, { type: 'folio.put', why: 'fallocate' });
     index = f.base + 2 ** f.order;
   }
   yield* gmemInvalidateEnd(ranges);
@@ -81,52 +81,52 @@ export function* fd2022PageFault(ctx: ProcContext, req: FaultRequest): Proc<Faul
     const r = yield* fd2022Attempt(ctx, req, attempt);
     if (r.kind !== 'retry') return r;
     // RET_PF_RETRY: the vCPU re-enters and refaults until the invalidation is over.
-    yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
 }
 
 function* fd2022Attempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
   const { gfn } = req;
-  const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+  const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
   ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
   // kvm_mem_is_private: allocated in the backing store.
-  const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+  const attr = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
   if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
-  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
+  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
   let pfn: Pfn;
   if (req.private) {
     // memfile_pfn_ops.get_lock_pfn: the allocated page, locked; gone (punched) -> the retry re-reads.
     const f = yield* getFolio(req.index, { create: false, lock: true, why: 'kvm-pfn' });
     if (f === null) return { kind: 'retry' };
-    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
-    yield* call(f.folio, { type: 'folio.unlock' });
+    if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
     const subpage = req.index - f.base;
     ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel: 1 });
     pfn = { folio: f.folio, subpage, backing: true };
   } else {
-    const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn });
+    const slot = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn });
     if (!bool(slot, 'found')) return { kind: 'mmio' };
     const page = num(slot, 'userspacePage') + (gfn - num(slot, 'baseGfn'));
-    yield* call(ACTOR.shm, { type: 'shm.gup', page });
+    yield* callAny(ACTOR.shm, { type: 'shm.gup', page });
     pfn = { folio: ACTOR.shm, subpage: page, backing: false };
   }
   const release = function* (): Proc<void> {
     if (!pfn.backing) return;
-    yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+    yield* callAny(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
     ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
   };
-  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
     yield* release();
     return { kind: 'retry' };
   }
   yield* lock(ACTOR.mmu, 'mmu', 'R');
-  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true }), 'ok')) {
+  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true }), 'ok')) {
     yield* unlock(ACTOR.mmu, 'mmu', 'R');
     yield* release();
     return { kind: 'retry' };
   }
-  const inst = yield* call(ACTOR.mmu, {
+  const inst = yield* callAny(ACTOR.mmu, {
     type: 'mmu.install',
     root: rootFor(req.private),
     gfn,

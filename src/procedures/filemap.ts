@@ -5,7 +5,7 @@
  * between (the mapping check after `folio_lock`).
  */
 import { ACTOR } from '../model/env.js';
-import { bool, call, num, type Proc, str } from './proc.js';
+import { bool, callAny, num, type Proc, str } from './proc.js';
 
 /** A folio held by the caller (one reference; locked if asked). */
 export interface HeldFolio {
@@ -46,12 +46,12 @@ export function* getFolioOrErr(
   gmem: string = ACTOR.gmem
 ): Proc<HeldFolio | FolioErr | null> {
   for (let attempt = 0; attempt < LOOKUP_RETRIES_MAX; attempt++) {
-    const r = yield* call(gmem, { type: 'gmem.filemap.get', index, create: opts.create });
+    const r = yield* callAny(gmem, { type: 'gmem.filemap.get', index, create: opts.create });
     if (r.type === 'gmem.error') return { err: str(r, 'rc') };
     if (typeof r['err'] === 'string') return { err: r['err'] };
     const folio = r['folio'];
     if (typeof folio !== 'string') return null;
-    const g = yield* call(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });
+    const g = yield* callAny(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });
     if (bool(g, 'ok')) return { folio: str(g, 'folio'), base: num(g, 'base'), order: num(g, 'order'), uptodate: bool(g, 'uptodate') };
   }
   throw new Error(`filemap lookup of ${gmem} index ${index} kept racing with truncation`);

@@ -29,12 +29,12 @@
  * per-index `xa_store` loop, or, with variants B13 / B13-INV, one
  * `xa_store_range` that replaces every overlapping multi-index entry whole.
  */
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { ACTOR, hasVariant } from '../model/env.js';
 import { hugePages, usesHugetlb } from '../model/hugetlb.js';
 import { rangesOf } from './gmemInvalidate.js';
 import { hugepagesIn, splitHugepage, zapRanges } from './hugepage.js';
-import { bool, call, lock, nums, type Proc, strs, unlock } from './proc.js';
+import { bool, callAny, lock, nums, type Proc, strs, unlock } from './proc.js';
 
 /** A guest_memfd index range behind a gfn range. */
 export interface GmemRange {
@@ -50,7 +50,7 @@ function storeHow(ctx: ProcContext): 'index' | 'range' {
 
 /** The guest_memfd ranges the gfns `[start, end)` map to through memslots with a guest_memfd. */
 export function* gmemRangesOf(start: number, end: number): Proc<GmemRange[]> {
-  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
+  const ov = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
   const gmems = strs(ov, 'gmems');
   const bases = nums(ov, 'baseGfns');
   const sizes = nums(ov, 'npages');
@@ -92,12 +92,12 @@ export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number
       yield* lock(r.gmem, 'invalidate', 'W');
       held.push(r.gmem);
     }
-    const before = yield* call(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
-    yield* call(r.gmem, { type: 'gmem.faultable.store', start: r.start, end: r.end, faultable: false, how });
-    const list = yield* call(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
+    const before = yield* callAny(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
+    yield* callAny(r.gmem, { type: 'gmem.faultable.store', start: r.start, end: r.end, faultable: false, how });
+    const list = yield* callAny(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
     let busy = false;
     for (const folio of strs(list, 'folios')) {
-      if (!bool(yield* call(folio, { type: 'folio.checkSafe', check }), 'ok')) {
+      if (!bool(yield* callAny(folio, { type: 'folio.checkSafe', check }), 'ok')) {
         busy = true;
         break;
       }
@@ -109,7 +109,7 @@ export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number
     for (let i = 0; i < starts.length; i++) if (was[i] === true) runs.push({ gmem: r.gmem, start: starts[i] as number, end: ends[i] as number });
     if (busy) {
       // Restore what was faultable before (v1 set the whole range faultable again).
-      for (const run of runs) yield* call(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
+      for (const run of runs) yield* callAny(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
       yield* v1CommitDone(held);
       return { rc: '-EINVAL' };
     }
@@ -125,7 +125,7 @@ export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number
  */
 export function* v1Abort(ctx: ProcContext, held: readonly string[], restore: readonly FaultableRun[]): Proc<void> {
   const how = storeHow(ctx);
-  for (const run of restore) yield* call(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
+  for (const run of restore) yield* callAny(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
   yield* v1CommitDone(held);
 }
 
@@ -141,7 +141,7 @@ export function* v1CommitDone(held: readonly string[]): Proc<void> {
  * `kvm_gmem_compute_invalidate_bound`), and are zapped. Faults that still hold the folio make the split fail.
  */
 function* zapHugepageSptes(gmem: string, base: number, nr: number): Proc<void> {
-  yield* zapRanges(rangesOf(yield* call(gmem, { type: 'gmem.bindings', start: base, end: base + nr })), 'private', true);
+  yield* zapRanges(rangesOf(yield* callAny(gmem, { type: 'gmem.bindings', start: base, end: base + nr })), 'private', true);
 }
 
 /**
@@ -165,7 +165,7 @@ export function* v1SetShared(ctx: ProcContext, start: number, end: number): Proc
     // Set faultable on the range minus the hugepages that could not be split (bounded by the hugepage count).
     let at = r.start;
     for (const s of [...stuck, { start: r.end, end: r.end }]) {
-      if (at < s.start) yield* call(r.gmem, { type: 'gmem.faultable.store', start: at, end: s.start, faultable: true, how });
+      if (at < s.start) yield* callAny(r.gmem, { type: 'gmem.faultable.store', start: at, end: s.start, faultable: true, how });
       at = s.end;
     }
     yield* unlock(r.gmem, 'invalidate', 'W');

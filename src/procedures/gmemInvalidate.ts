@@ -13,7 +13,7 @@
  */
 import { ACTOR, hasVariant, type ModelEnv } from '../model/env.js';
 import type { Message } from '../events/messages.js';
-import { call, lock, nums, type Proc, unlock } from './proc.js';
+import { callAny, lock, nums, type Proc, unlock } from './proc.js';
 
 /** GFN ranges an invalidation covers (parallel lists). */
 export interface GfnRanges {
@@ -35,13 +35,13 @@ export function gmemZapFilter(filter: ZapFilter, env: ModelEnv): ZapFilter {
 
 /** Begins an invalidation of file indices `[start, end)`; returns what `end` must close. */
 export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilter, env: ModelEnv): Proc<GfnRanges> {
-  const b = yield* call(ACTOR.gmem, { type: 'gmem.bindings', start, end });
+  const b = yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start, end });
   const ranges: GfnRanges = { starts: nums(b, 'gfnStarts'), ends: nums(b, 'gfnEnds') };
   if (ranges.starts.length === 0) {
     if (hasVariant(env, 'B1')) {
       // B1: begin is unconditional, but end (below) only runs for overlapping bindings.
       yield* lock(ACTOR.mmu, 'mmu', 'W');
-      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+      yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
       yield* unlock(ACTOR.mmu, 'mmu', 'W');
     }
     return ranges;
@@ -65,12 +65,12 @@ export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, 
   if (ranges.starts.length === 0) return;
   const filter = gmemZapFilter(requested, env);
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
   for (let i = 0; i < ranges.starts.length; i++) {
     const s = ranges.starts[i] as number;
     const e = ranges.ends[i] as number;
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
-    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }
@@ -79,6 +79,6 @@ export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, 
 export function* gmemInvalidateEnd(ranges: GfnRanges): Proc<void> {
   if (ranges.starts.length === 0) return;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }

@@ -12,28 +12,28 @@
  */
 import { ACTOR } from '../model/env.js';
 import type { OpResult } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
-import { call, lock, type Proc, strs, unlock } from './proc.js';
+import { callAny, lock, type Proc, strs, unlock } from './proc.js';
 
 /** Runs `kvm_gmem_release` of guest_memfd actor `gmem`. */
 export function* gmemRelease(gmem: string, ctx: ProcContext): Proc<OpResult> {
   yield* lock(ACTOR.kvm, 'slots', 'W');
   yield* lock(gmem, 'invalidate', 'W');
-  const st = yield* call(gmem, { type: 'gmem.stat' });
+  const st = yield* callAny(gmem, { type: 'gmem.stat' });
   const pages = (st['size'] as number) / 4096;
-  const b = yield* call(gmem, { type: 'gmem.bindings', start: 0, end: pages });
+  const b = yield* callAny(gmem, { type: 'gmem.bindings', start: 0, end: pages });
   const slots = strs(b, 'slots');
-  for (const slot of slots) yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
+  for (const slot of slots) yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
   // kvm_gmem_invalidate_begin(0, -1ul) + zap of every binding, then end.
   const ranges = rangesOf(b);
   yield* invalidateBeginRanges(ranges, 'both', ctx.env);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'W');
   yield* unlock(ACTOR.kvm, 'slots', 'W');
-  for (const slot of slots) yield* call(gmem, { type: 'gmem.unbind', slot });
-  yield* call(gmem, { type: 'gmem.released' });
-  yield* call(ACTOR.kvm, { type: 'kvm.put' });
+  for (const slot of slots) yield* callAny(gmem, { type: 'gmem.unbind', slot });
+  yield* callAny(gmem, { type: 'gmem.released' });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.put' });
   ctx.record('GmemReleaseDone', { gmem, slots: slots.length });
   return { rc: '0' };
 }

@@ -13,15 +13,15 @@
  *   conversion ioctl (retrying `-EAGAIN` up to {@link HYPERCALL_CONVERT_RETRIES_MAX}
  *   times, as transient references go away), sets `hypercall.ret` and re-enters.
  */
-import type { ProcContext } from '../machines/programMachine.js';
-import { rootFor } from '../machines/kvmMmuMachine.js';
+import type { ProcContext } from './proc.js';
+import { rootFor } from '../model/mmuRoots.js';
 import { ACTOR, hasUpstreamKvm, type ModelEnv, PAGE_SIZE } from '../model/env.js';
 import { KVM_MEMORY_ATTRIBUTE_PRIVATE, setMemoryAttributes } from './vmOps.js';
 import type { GuestAccessOp, MapGpaRangeOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { convert } from './convert.js';
 import { gfnOf, kvmPageFault, recordMemoryFaultExit } from './kvmPageFault.js';
-import { call, num, type Proc } from './proc.js';
+import { callAny, num, type Proc } from './proc.js';
 import { punchHole } from './punchHole.js';
 
 /** Re-entries of one guest access (the SPTE can be zapped between the fault and the access). */
@@ -51,7 +51,7 @@ export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult
   }
   const where = synthesize ? { roots: [rootFor(true), rootFor(false)] } : { root: rootFor(priv) };
   for (let attempt = 0; attempt < GUEST_ACCESS_RETRIES_MAX; attempt++) {
-    const r = yield* call(ACTOR.mmu, { type: 'mmu.access', ...where, gfn, write: op.write, value: op.value ?? 0 });
+    const r = yield* callAny(ACTOR.mmu, { type: 'mmu.access', ...where, gfn, write: op.write, value: op.value ?? 0 });
     if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
     const fault = yield* kvmPageFault(ctx, { index: op.index, gfn, private: priv, write: op.write, ...(synthesize ? { synthesize } : {}) });
     // fd-2022 names the exit KVM_EXIT_MEMORY_ERROR (seed fd-based-private-memory-v4).

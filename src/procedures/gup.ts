@@ -7,9 +7,9 @@
  */
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { hostFault } from './hostFault.js';
-import { bool, call, num, type Proc, str } from './proc.js';
+import { bool, callAny, num, type Proc, str } from './proc.js';
 
 /** Fault-and-retry rounds before GUP gives up. */
 export const GUP_RETRIES_MAX = 8;
@@ -18,7 +18,7 @@ export const GUP_RETRIES_MAX = 8;
 export function* gupPin(op: Extract<VmmOp, { op: 'pin' }>, ctx: ProcContext): Proc<OpResult> {
   if (ctx.locals.has(op.pin)) throw new Error(`pin name ${op.pin} is already in use`);
   for (let attempt = 0; attempt < GUP_RETRIES_MAX; attempt++) {
-    const pte = yield* call(ACTOR.mm, { type: 'mm.gupLookup', page: op.index });
+    const pte = yield* callAny(ACTOR.mm, { type: 'mm.gupLookup', page: op.index });
     if (!bool(pte, 'present')) {
       const fault = yield* hostFault(op.index, ctx);
       if (fault === 'SIGBUS') return { rc: '-EFAULT' };
@@ -26,8 +26,8 @@ export function* gupPin(op: Extract<VmmOp, { op: 'pin' }>, ctx: ProcContext): Pr
     }
     const folio = str(pte, 'folio');
     const subpage = num(pte, 'subpage');
-    const pinned = yield* call(folio, { type: 'folio.pin', subpage, kind: op.kind, longterm: op.longterm, pin: op.pin });
-    yield* call(ACTOR.mm, { type: 'mm.pteUnlock', page: op.index });
+    const pinned = yield* callAny(folio, { type: 'folio.pin', subpage, kind: op.kind, longterm: op.longterm, pin: op.pin });
+    yield* callAny(ACTOR.mm, { type: 'mm.pteUnlock', page: op.index });
     if (!bool(pinned, 'ok')) continue;
     ctx.locals.set(op.pin, { folio, subpage, index: op.index });
     return { rc: '0' };
@@ -39,13 +39,13 @@ export function* gupPin(op: Extract<VmmOp, { op: 'pin' }>, ctx: ProcContext): Pr
 export function* gupUnpin(op: Extract<VmmOp, { op: 'unpin' }>, ctx: ProcContext): Proc<OpResult> {
   const held = ctx.locals.get(op.pin);
   if (held === undefined) return { rc: '-EINVAL' };
-  yield* call(String(held['folio']), { type: 'folio.unpin', pin: op.pin });
+  yield* callAny(String(held['folio']), { type: 'folio.unpin', pin: op.pin });
   ctx.locals.delete(op.pin);
   return { rc: '0' };
 }
 
 /** Runs a `munmap` op (modelled as MADV_DONTNEED: the VMA stays, PTEs go). */
 export function* munmap(op: Extract<VmmOp, { op: 'munmap' }>): Proc<OpResult> {
-  yield* call(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
+  yield* callAny(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
   return { rc: '0' };
 }

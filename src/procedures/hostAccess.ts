@@ -4,9 +4,9 @@
  */
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { hostFault } from './hostFault.js';
-import { call, num, type Proc } from './proc.js';
+import { callAny, num, type Proc } from './proc.js';
 
 /** Re-faults before an access gives up (the PTE can be zapped again in between). */
 export const ACCESS_RETRIES_MAX = 8;
@@ -14,7 +14,7 @@ export const ACCESS_RETRIES_MAX = 8;
 /** Runs an `access` op. */
 export function* hostAccess(op: Extract<VmmOp, { op: 'access' }>, ctx: ProcContext): Proc<OpResult> {
   for (let attempt = 0; attempt < ACCESS_RETRIES_MAX; attempt++) {
-    const r = yield* call(ACTOR.mm, { type: 'mm.access', page: op.index, write: op.write, value: op.value ?? 0 });
+    const r = yield* callAny(ACTOR.mm, { type: 'mm.access', page: op.index, write: op.write, value: op.value ?? 0 });
     if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
     const fault = yield* hostFault(op.index, ctx);
     if (fault === 'SIGBUS') return { rc: 'SIGBUS' };

@@ -16,9 +16,9 @@
  * between the attribute read and the folio reference to a conversion.
  */
 import { ACTOR, hasVariant, isUpstream } from '../model/env.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { getFolio } from './filemap.js';
-import { bool, call, lock, type Proc, unlock } from './proc.js';
+import { bool, callAny, lock, type Proc, unlock } from './proc.js';
 
 /** Outcome of a host fault. */
 export type FaultResult = 'ok' | 'SIGBUS';
@@ -35,7 +35,7 @@ export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
   if (locked) yield* lock(ACTOR.gmem, 'invalidate', 'R');
   // rfc-1g-v1 (kvm_gmem_fault, S-1G-v1 + patch 39's lock): the check is kvm_gmem_is_faultable; its reply's `private` is !faultable.
   const check = env.mode === 'rfc-1g-v1' ? 'gmem.faultable.read' : 'gmem.attr.read';
-  const attr = upstream ? null : yield* call(ACTOR.gmem, { type: check, index });
+  const attr = upstream ? null : yield* callAny(ACTOR.gmem, { type: check, index });
   if (attr !== null && bool(attr, 'private')) {
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return 'SIGBUS';
@@ -44,22 +44,22 @@ export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
   if (f === null) throw new Error('filemap_get_folio with FGP_CREAT returned nothing');
   if (f.order > 0 && !hasVariant(env, 'B12')) {
     // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped (B12 maps them).
-    yield* call(f.folio, { type: 'folio.unlock' });
-    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
+    yield* callAny(f.folio, { type: 'folio.put', why: 'fault' });
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return 'SIGBUS';
   }
-  if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+  if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
   if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
   // VM_FAULT_LOCKED: core-mm installs the PTE under the PTE lock, then unlocks the folio.
   const subpage = index - f.base;
-  const inst = yield* call(ACTOR.mm, { type: 'mm.pteInstall', page: index, folio: f.folio, subpage, index });
+  const inst = yield* callAny(ACTOR.mm, { type: 'mm.pteInstall', page: index, folio: f.folio, subpage, index });
   if (bool(inst, 'installed')) {
-    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
   } else {
     // Another thread installed the PTE first: drop our reference (VM_FAULT_NOPAGE).
-    yield* call(f.folio, { type: 'folio.unlock' });
-    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
+    yield* callAny(f.folio, { type: 'folio.put', why: 'fault' });
   }
   return 'ok';
 }

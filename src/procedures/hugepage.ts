@@ -29,7 +29,7 @@
 import { ACTOR } from '../model/env.js';
 import { hugeCeil, hugeFloor } from '../model/hugetlb.js';
 import { type GfnRanges, type ZapFilter } from './gmemInvalidate.js';
-import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+import { bool, callAny, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
 
 /** Upper bound on the hugepages one operation restructures (every loop is bounded). */
 export const HUGEPAGES_PER_OP_MAX = 1 << 20;
@@ -44,7 +44,7 @@ export interface HugepageState {
 
 /** The hugepages overlapping `[start, end)`. */
 export function* hugepagesIn(start: number, end: number): Proc<HugepageState[]> {
-  const r = yield* call(ACTOR.gmem, { type: 'gmem.hugepages', start, end });
+  const r = yield* callAny(ACTOR.gmem, { type: 'gmem.hugepages', start, end });
   const bases = nums(r, 'bases');
   const kinds = strs(r, 'kinds');
   const folios = strs(r, 'folios');
@@ -59,9 +59,9 @@ export function roundOut(start: number, end: number, nr: number, pages: number):
 
 /** Splits the huge folio `folio` at `base`; false if its refcount could not be frozen. */
 export function* splitHugepage(folio: string, base: number, reason: string): Proc<boolean> {
-  const f = yield* call(folio, { type: 'folio.freeze' });
+  const f = yield* callAny(folio, { type: 'folio.freeze' });
   if (!bool(f, 'ok')) return false;
-  yield* call(ACTOR.gmem, {
+  yield* callAny(ACTOR.gmem, {
     type: 'gmem.split',
     folio,
     base,
@@ -82,7 +82,7 @@ export function* splitHugepage(folio: string, base: number, reason: string): Pro
  * still have shared indices, to truncate it at once under the same lock.
  */
 export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'rollback'): Proc<string | null> {
-  const s = yield* call(ACTOR.gmem, { type: 'gmem.split.subs', base });
+  const s = yield* callAny(ACTOR.gmem, { type: 'gmem.split.subs', base });
   const subs = strs(s, 'folios');
   const frozen: string[] = [];
   const uptodates: boolean[] = [];
@@ -90,7 +90,7 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
   const prepareds: boolean[] = [];
   let ok = true;
   for (const sub of subs) {
-    const f = yield* call(sub, { type: 'folio.freeze' });
+    const f = yield* callAny(sub, { type: 'folio.freeze' });
     if (!bool(f, 'ok')) {
       ok = false;
       break;
@@ -102,7 +102,7 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
     values.push(vals[0] ?? 0);
   }
   if (ok) {
-    const m = yield* call(ACTOR.gmem, {
+    const m = yield* callAny(ACTOR.gmem, {
       type: 'gmem.merge',
       base,
       reason,
@@ -114,7 +114,7 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
     if (bool(m, 'ok')) return str(m, 'folio');
   }
   // Rollback: the hugepage stays split.
-  for (const sub of frozen) yield* call(sub, { type: 'folio.unfreeze' });
+  for (const sub of frozen) yield* callAny(sub, { type: 'folio.unfreeze' });
   return null;
 }
 
@@ -125,27 +125,27 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
  * their state.
  */
 export function* archInvalidateRange(start: number, end: number, why: string): Proc<void> {
-  const r = yield* call(ACTOR.gmem, { type: 'gmem.archInvalidate', start, end, why });
+  const r = yield* callAny(ACTOR.gmem, { type: 'gmem.archInvalidate', start, end, why });
   const folios = strs(r, 'folios');
   const starts = nums(r, 'starts');
   const ends = nums(r, 'ends');
   for (let i = 0; i < folios.length; i++) {
-    yield* call(folios[i] as string, { type: 'folio.archInvalidate', why, start: starts[i] as number, end: ends[i] as number });
+    yield* callAny(folios[i] as string, { type: 'folio.archInvalidate', why, start: starts[i] as number, end: ends[i] as number });
   }
 }
 
 /** Truncates one folio (lock, unmap host PTEs, remove, drop page-cache refs, unlock, put). */
 export function* truncateFolio(folio: string, index: number): Proc<void> {
-  const g = yield* call(folio, { type: 'folio.get', lock: true, why: 'truncate', index });
+  const g = yield* callAny(folio, { type: 'folio.get', lock: true, why: 'truncate', index });
   if (!bool(g, 'ok')) return;
   const base = num(g, 'base');
   const nr = 2 ** num(g, 'order');
-  yield* call(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
-  yield* call(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
-  yield* call(folio, { type: 'folio.truncate' });
-  yield* call(folio, { type: 'folio.unlock' });
+  yield* callAny(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
+  yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
+  yield* callAny(folio, { type: 'folio.truncate' });
+  yield* callAny(folio, { type: 'folio.unlock' });
   // For a HugeTLB folio the reply comes from the inode once the page is back in the subpool.
-  yield* call(folio, { type: 'folio.put', why: 'truncate' });
+  yield* callAny(folio, { type: 'folio.put', why: 'truncate' });
 }
 
 /**
@@ -156,15 +156,15 @@ export function* invalidateBeginRanges(starts: readonly number[], ends: readonly
   const gs: number[] = [];
   const ge: number[] = [];
   for (let i = 0; i < starts.length; i++) {
-    const b = yield* call(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] as number, end: ends[i] as number });
+    const b = yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] as number, end: ends[i] as number });
     gs.push(...nums(b, 'gfnStarts'));
     ge.push(...nums(b, 'gfnEnds'));
   }
   const ranges: GfnRanges = { starts: gs, ends: ge };
   if (gs.length === 0) return ranges;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-  for (let i = 0; i < gs.length; i++) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] as number, end: ge[i] as number });
+  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+  for (let i = 0; i < gs.length; i++) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] as number, end: ge[i] as number });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
   return ranges;
 }
@@ -177,8 +177,8 @@ export function* zapRanges(ranges: GfnRanges, filter: ZapFilter, addRanges = fal
     const start = ranges.starts[i] as number;
     const end = ranges.ends[i] as number;
     // `addRanges`: each range first joins the invalidation in progress (`kvm_mmu_invalidate_range_add`).
-    if (addRanges) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
-    yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
+    if (addRanges) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }

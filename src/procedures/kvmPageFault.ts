@@ -31,14 +31,13 @@
  * checks, so a PUNCH_HOLE (or conversion) that completes between (g) and
  * `mmu_lock` leaves an SPTE to a truncated, soon freed folio (INV-6, INV-9).
  */
-import type { ProcContext } from '../machines/programMachine.js';
-import { rootFor } from '../machines/kvmMmuMachine.js';
+import type { ProcContext } from './proc.js';
+import { rootFor } from '../model/mmuRoots.js';
 import { ACTOR, hasUpstreamKvm, hasVariant, type ModelEnv, PAGE_SIZE } from '../model/env.js';
 import { getFolio, type HeldFolio } from './filemap.js';
 import { fd2022PageFault } from './fd2022.js';
 import { getGmemFolio } from './gmemFolio.js';
-import { HWPOISON } from '../machines/hwpoisonMachine.js';
-import { bool, call, lock, num, type Proc, str, unlock } from './proc.js';
+import { bool, callAny, lock, num, type Proc, str, unlock } from './proc.js';
 
 /** vCPU-local key of the errno of the last memory-fault exit when it is not EFAULT (`-EHWPOISON`, O17). */
 export const EXIT_ERRNO = 'vcpu:exitErrno';
@@ -140,7 +139,7 @@ function* maxMappingLevel(ctx: ProcContext, req: FaultRequest, base: number, ord
     if (first < base || first + pages > base + 2 ** order) continue;
     if (first < b.pgoff || first + pages > b.pgoff + b.npages) continue;
     if ((b.baseGfn - b.pgoff) % pages !== 0) continue;
-    const r = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private, quiet: true });
+    const r = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private, quiet: true });
     if (bool(r, 'uniform')) return level;
   }
   return 1;
@@ -149,18 +148,18 @@ function* maxMappingLevel(ctx: ProcContext, req: FaultRequest, base: number, ord
 /** (f) `kvm_gmem_get_pfn`: returns the pfn with a reference held, or null for `-EFAULT`. */
 function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> {
   yield* lock(ACTOR.gmem, 'invalidate', 'R');
-  const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+  const attr = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
   if (bool(attr, 'private') !== req.private) {
     yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return null;
   }
   const f = yield* getFolio(req.index, { create: true, lock: true, why: 'kvm-pfn' });
   if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
-  if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+  if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
   // Private: kvm_gmem_prepare_folio (arch prepare, e.g. SNP RMP private), only for private pages.
-  if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
+  if (req.private) yield* callAny(f.folio, { type: 'folio.prepare' });
   const maxLevel = yield* maxMappingLevel(ctx, req, f.base, f.order);
-  yield* call(f.folio, { type: 'folio.unlock' });
+  yield* callAny(f.folio, { type: 'folio.unlock' });
   yield* unlock(ACTOR.gmem, 'invalidate', 'R');
   const subpage = req.index - f.base;
   ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn: req.gfn, folio: f.folio, subpage, maxLevel });
@@ -169,7 +168,7 @@ function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> 
 
 /** `kvm_release_faultin_page`: drops the reference `kvm_gmem_get_pfn` took. */
 function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
-  yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+  yield* callAny(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
   ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
 }
 
@@ -182,26 +181,26 @@ export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOu
   const root = rootFor(req.private);
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     // (a) mmu_seq snapshot.
-    const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+    const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
     ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
     // (b) attribute check against the current attribute (gmem, invalidate_lock R).
     yield* lock(ACTOR.gmem, 'invalidate', 'R');
-    const attr = yield* call(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+    const attr = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
     yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
     // (e) lockless pre-check before touching guest_memfd.
-    if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) continue;
+    if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) continue;
     // (f) kvm_gmem_get_pfn.
     const pfn = yield* gmemGetPfn(ctx, req);
     if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
     // (g) unsafe re-check, then the locked check under mmu_lock(R).
-    if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+    if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
       yield* releasePfn(ctx, pfn);
       continue;
     }
     yield* lock(ACTOR.mmu, 'mmu', 'R');
     if (!hasVariant(ctx.env, 'B15')) {
-      const stale = yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
+      const stale = yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
       if (!bool(stale, 'ok')) {
         yield* unlock(ACTOR.mmu, 'mmu', 'R');
         yield* releasePfn(ctx, pfn);
@@ -210,7 +209,7 @@ export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOu
     }
     const pages = levelPages(pfn.maxLevel);
     const first = req.index - (req.index % pages);
-    const inst = yield* call(ACTOR.mmu, {
+    const inst = yield* callAny(ACTOR.mmu, {
       type: 'mmu.install',
       root,
       gfn,
@@ -253,21 +252,21 @@ export type Attempt = FaultOutcome | { readonly kind: 'retry'; readonly invalidS
  */
 function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
-    const session = num(yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+    const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
     const r = yield* upstreamAttempt(ctx, req.synthesize === true ? yield* synthesizePrivate(req) : req, attempt);
-    yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+    yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
     if (r.kind !== 'retry') return r;
     // RET_PF_RETRY: the vCPU re-enters and refaults until the memslot update (INVALID slot) and the invalidation
     // in progress are over; modelled as waits, so a fair schedule is not needed for progress.
-    yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
-    yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
+    yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
 }
 
 /** SW_PROTECTED: `kvm_mem_is_private(kvm, gfn)` read at the EPT violation gives the access its private bit. */
 function* synthesizePrivate(req: FaultRequest): Proc<FaultRequest> {
-  const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn: req.gfn });
+  const attr = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn: req.gfn });
   return { ...req, private: bool(attr, 'private') };
 }
 
@@ -282,7 +281,7 @@ function exitOf(ctx: ProcContext, req: FaultRequest, isPrivate: boolean): FaultO
 /** One round of the upstream fault (`kvm_mmu_do_page_fault`), run under the caller's SRCU read section. */
 export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
   const { gfn } = req;
-  const seq = num(yield* call(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+  const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
   ctx.record('VcpuFaultStarted', {
     vcpu: ctx.self,
     gfn,
@@ -292,15 +291,15 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
     attempt,
     ...(req.synthesize === true ? { synthesized: true } : {})
   });
-  const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
+  const attr = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
   if (bool(attr, 'private') !== req.private) return exitOf(ctx, req, req.private);
-  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
+  const slot = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
   if (!bool(slot, 'found')) {
     if (!req.private) return { kind: 'mmio' };
     return exitOf(ctx, req, true);
   }
   if (bool(slot, 'invalid')) return req.prefetch === true && !hasVariant(ctx.env, 'B8') ? { kind: 'again' } : { kind: 'retry', invalidSlot: true };
-  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
+  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
   const pfn = yield* upstreamFaultinPfn(ctx, req, slot);
   if (pfn === null) return exitOf(ctx, req, req.private);
   if (pfn === 'hwpoison') {
@@ -308,13 +307,13 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
     ctx.locals.set(EXIT_ERRNO, { errno: '-EHWPOISON' });
     return exitOf(ctx, req, req.private);
   }
-  if (!bool(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
     yield* releaseUpstreamPfn(ctx, pfn);
     return { kind: 'retry' };
   }
   yield* lock(ACTOR.mmu, 'mmu', 'R');
   if (!hasVariant(ctx.env, 'B15')) {
-    const stale = yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
+    const stale = yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
     if (!bool(stale, 'ok')) {
       yield* unlock(ACTOR.mmu, 'mmu', 'R');
       yield* releaseUpstreamPfn(ctx, pfn);
@@ -322,10 +321,11 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
     }
   }
   // kvm_mmu_hugepage_adjust: min(fault max level, lpage_info / slot containment).
-  const level = pfn.maxLevel > 1 ? num(yield* call(ACTOR.kvm, { type: 'kvm.lpage.level', slot: str(slot, 'slot'), gfn, maxLevel: pfn.maxLevel }), 'level') : 1;
+  const level =
+    pfn.maxLevel > 1 ? num(yield* callAny(ACTOR.kvm, { type: 'kvm.lpage.level', slot: str(slot, 'slot'), gfn, maxLevel: pfn.maxLevel }), 'level') : 1;
   const pages = levelPages(level);
   const first = gfn - (gfn % pages);
-  const inst = yield* call(ACTOR.mmu, {
+  const inst = yield* callAny(ACTOR.mmu, {
     type: 'mmu.install',
     root: req.root ?? rootFor(req.private),
     gfn,
@@ -348,7 +348,7 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     const gmem = slot['gmem'] as string;
     if (gmem === '') return null;
     // kvm_gmem_get_pfn -> kvm_gmem_get_file: get_file_active fails once release started.
-    if (!bool(yield* call(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
+    if (!bool(yield* callAny(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
     const index = (slot['pgoff'] as number) + (gfn - baseGfn);
     // rfc-1g-v1: kvm_gmem_get_pfn under filemap_invalidate_lock_shared (INV-4, RFC modes), so the lookup (and a
     // HugeTLB allocation) cannot fall between the split and the faultability store of a conversion to shared.
@@ -356,16 +356,16 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     if (v1) yield* lock(gmem, 'invalidate', 'R');
     const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'kvm-pfn' });
     if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
-    if (ctx.env.hwpoison === true && bool(yield* call(HWPOISON, { type: 'hwpoison.test', folio: f.folio }), 'poisoned')) {
+    if (ctx.env.hwpoison === true && bool(yield* callAny(ACTOR.hwpoison, { type: 'hwpoison.test', folio: f.folio }), 'poisoned')) {
       // folio_test_hwpoison: unlock, put, -EHWPOISON.
-      yield* call(f.folio, { type: 'folio.unlock' });
-      yield* call(f.folio, { type: 'folio.put', why: 'kvm-pfn' });
+      yield* callAny(f.folio, { type: 'folio.unlock' });
+      yield* callAny(f.folio, { type: 'folio.put', why: 'kvm-pfn' });
       if (v1) yield* unlock(gmem, 'invalidate', 'R');
       return 'hwpoison';
     }
-    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
-    if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
-    yield* call(f.folio, { type: 'folio.unlock' });
+    if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
+    if (req.private) yield* callAny(f.folio, { type: 'folio.prepare' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
     if (v1) yield* unlock(gmem, 'invalidate', 'R');
     const subpage = index - f.base;
     // Upstream folios are order 0: *max_order = 0, a 4K leaf; rfc-1g-v1's HugeTLB folios allow what they cover (O11).
@@ -375,7 +375,7 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
   }
   // __kvm_faultin_pfn: GUP of userspace_addr; host_pfn_mapping_level from the backing and hva/gfn alignment.
   const hva = (slot['userspacePage'] as number) + (gfn - baseGfn);
-  yield* call(ACTOR.shm, { type: 'shm.gup', page: hva });
+  yield* callAny(ACTOR.shm, { type: 'shm.gup', page: hva });
   let maxLevel = slot['sharedLevel'] as number;
   while (maxLevel > 1 && hva % levelPages(maxLevel) !== gfn % levelPages(maxLevel)) maxLevel--;
   return { folio: ACTOR.shm, subpage: hva, maxLevel, gmem: false };
@@ -398,6 +398,6 @@ function gmemFolioMaxLevel(f: HeldFolio, index: number, gfnMinusIndex: number): 
 
 function* releaseUpstreamPfn(ctx: ProcContext, pfn: UpstreamPfn): Proc<void> {
   if (!pfn.gmem) return;
-  yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+  yield* callAny(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
   ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
 }

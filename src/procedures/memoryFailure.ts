@@ -7,12 +7,12 @@
  * `kvm_gmem_get_pfn` of the page fails with `-EHWPOISON`: KVM_RUN returns
  * -1/EHWPOISON with a `KVM_EXIT_MEMORY_FAULT` (`kvmPageFault.ts`).
  */
-import { HWPOISON } from '../machines/hwpoisonMachine.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import { ACTOR } from '../model/env.js';
+import type { ProcContext } from './proc.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { getGmemFolio } from './gmemFolio.js';
 import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
-import { call, lock, type Proc, unlock } from './proc.js';
+import { callAny, lock, type Proc, unlock } from './proc.js';
 import { fdActor } from './vmOps.js';
 
 /** Runs a `memoryFailure` op. */
@@ -22,17 +22,17 @@ export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx:
   // memory_failure: the page must be in the page cache (no folio: not a guest_memfd page, nothing to do).
   const f = yield* getGmemFolio(gmem, op.index, { create: false, lock: true, why: 'memory-failure' });
   if (f === null || 'err' in f) return { rc: '-ENXIO' };
-  yield* call(HWPOISON, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
+  yield* callAny(ACTOR.hwpoison, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
   // Simplification: the folio lock is dropped before error_remove_folio (the kernel holds it across, which would
   // nest invalidate_lock and mmu_lock inside a folio lock against spec §2).
-  yield* call(f.folio, { type: 'folio.unlock' });
+  yield* callAny(f.folio, { type: 'folio.unlock' });
   // kvm_gmem_error_folio: invalidate_lock(R), kvm_gmem_invalidate_begin/end over the folio's indices, no truncation.
   yield* lock(gmem, 'invalidate', 'R');
-  const b = yield* call(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
+  const b = yield* callAny(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
   const ranges = rangesOf(b);
   yield* invalidateBeginRanges(ranges, 'both', ctx.env);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'R');
-  yield* call(f.folio, { type: 'folio.put', why: 'memory-failure' });
+  yield* callAny(f.folio, { type: 'folio.put', why: 'memory-failure' });
   return { rc: '0' };
 }

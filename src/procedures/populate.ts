@@ -8,11 +8,11 @@
  * (`value`) + arch measurement (`GmemPopulated`), unlock, put, `invalidate_unlock`.
  * Returns the pages done (`value`), or the error if none was.
  */
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { getGmemFolio } from './gmemFolio.js';
-import { bool, call, lock, num, type Proc, str, unlock } from './proc.js';
+import { bool, callAny, lock, num, type Proc, str, unlock } from './proc.js';
 
 /** Pages one populate call handles at most. */
 export const POPULATE_PAGES_MAX = 1024;
@@ -27,12 +27,12 @@ export function* populate(op: Extract<VmmOp, { op: 'populate' }>, ctx: ProcConte
       yield* unlock(ACTOR.kvm, 'slots', 'W');
       return { rc, value: 0 };
     })();
-  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn: gfn0 });
+  const slot = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn: gfn0 });
   // kvm_slot_can_be_private.
   if (!bool(slot, 'found') || !bool(slot, 'guestMemfd')) return yield* fail('-EINVAL');
   const gmem = str(slot, 'gmem');
   // kvm_gmem_get_file: the slot was unbound by a release, or the file is dying.
-  if (gmem === '' || !bool(yield* call(gmem, { type: 'gmem.file.active' }), 'ok')) return yield* fail('-EFAULT');
+  if (gmem === '' || !bool(yield* callAny(gmem, { type: 'gmem.file.active' }), 'ok')) return yield* fail('-EFAULT');
   const base = num(slot, 'baseGfn');
   const npages = Math.min(op.npages, base + num(slot, 'npages') - gfn0, POPULATE_PAGES_MAX);
   let done = 0;
@@ -47,20 +47,20 @@ export function* populate(op: Extract<VmmOp, { op: 'populate' }>, ctx: ProcConte
       rc = f === null ? '-ENOMEM' : f.err;
       break;
     }
-    const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
+    const attr = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
     if (!bool(attr, 'private')) {
-      yield* call(f.folio, { type: 'folio.unlock' });
-      yield* call(f.folio, { type: 'folio.put', why: 'populate' });
+      yield* callAny(f.folio, { type: 'folio.unlock' });
+      yield* callAny(f.folio, { type: 'folio.put', why: 'populate' });
       yield* unlock(gmem, 'invalidate', 'W');
       rc = '-EINVAL';
       break;
     }
-    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+    if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
     // post_populate: copy the source page (and measure it); the folio is then uptodate/prepared.
-    yield* call(f.folio, { type: 'folio.access', subpage: index - f.base, write: true, value: op.value });
+    yield* callAny(f.folio, { type: 'folio.access', subpage: index - f.base, write: true, value: op.value });
     ctx.record('GmemPopulated', { gmem, gfn, index, folio: f.folio, value: op.value, by: ctx.self });
-    yield* call(f.folio, { type: 'folio.unlock' });
-    yield* call(f.folio, { type: 'folio.put', why: 'populate' });
+    yield* callAny(f.folio, { type: 'folio.unlock' });
+    yield* callAny(f.folio, { type: 'folio.put', why: 'populate' });
     yield* unlock(gmem, 'invalidate', 'W');
   }
   yield* unlock(ACTOR.kvm, 'slots', 'W');

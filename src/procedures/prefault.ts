@@ -21,15 +21,14 @@
  * `kvmPageFault.ts` ({@link upstreamAttempt}) with `prefetch`, the mode's root and
  * address space.
  */
-import { GFN_SPACE, hasPrivateMem } from '../machines/kvmVmMachine.js';
-import { modeRoot, type VcpuMode } from '../machines/kvmMmuMachine.js';
-import type { ProcContext } from '../machines/programMachine.js';
-import { USYNC } from '../machines/userSyncMachine.js';
+import { GFN_SPACE, hasPrivateMem } from '../model/vm.js';
+import { modeRoot, type VcpuMode } from '../model/mmuRoots.js';
+import type { ProcContext } from './proc.js';
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { PreFaultOp, PreFaultTestOp, SetVcpuModeOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
 import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages, upstreamAttempt } from './kvmPageFault.js';
-import { bool, call, num, type Proc, str } from './proc.js';
+import { bool, callAny, num, type Proc, str } from './proc.js';
 import { deliverSignal, raiseSignal, signalPending } from './signals.js';
 
 /** Chunks (leaves) one ioctl maps at most (a bound; 1024 > the 513 pages of spec §6.3). */
@@ -81,7 +80,7 @@ function* mmuReload(ctx: ProcContext, mode: VcpuMode): Proc<string | null> {
   if (ctx.locals.get(LOADED)?.['root'] === root) return root;
   const n = (ctx.locals.get(FAILNTH)?.['count'] as number | undefined) ?? 0;
   if (n > 0) ctx.locals.set(FAILNTH, { count: n - 1 });
-  const r = yield* call(ACTOR.mmu, { type: 'mmu.root.load', root, fail: n > 0 });
+  const r = yield* callAny(ACTOR.mmu, { type: 'mmu.root.load', root, fail: n > 0 });
   if (!bool(r, 'ok')) {
     ctx.locals.delete(LOADED);
     return null;
@@ -95,7 +94,7 @@ function* mmuReload(ctx: ProcContext, mode: VcpuMode): Proc<string | null> {
  * `range`: the bytes mapped up to the end of the leaf, or an errno name.
  */
 function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | string> {
-  const vm = yield* call(ACTOR.kvm, { type: 'kvm.vm.state' });
+  const vm = yield* callAny(ACTOR.kvm, { type: 'kvm.vm.state' });
   if (!bool(vm, 'preFaultAllowed')) return '-EOPNOTSUPP';
   // B14: the rejected v2 patch forced root_mmu and cleared HF_SMM_MASK (L1 GPA, as_id 0) before the reload.
   const mode = hasVariant(ctx.env, 'B14') ? 'normal' : vcpuMode(ctx);
@@ -107,7 +106,7 @@ function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | st
   if (gfn >= GFN_SPACE) return '-ENOENT';
   let priv = false;
   if (hasPrivateMem(str(vm, 'type') as Parameters<typeof hasPrivateMem>[0])) {
-    priv = bool(yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn }), 'private');
+    priv = bool(yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn }), 'private');
   }
   // kvm_tdp_map_page: vcpu->arch.mmu->page_fault != kvm_tdp_page_fault (L2 with nested TDP: a shadow MMU).
   if (mode === 'guest') return '-EOPNOTSUPP';
@@ -115,13 +114,13 @@ function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | st
   const asId = mode === 'smm' ? 1 : 0;
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     if (signalPending(ctx)) return '-EINTR';
-    if (attempt > 0 && bool(yield* call(ACTOR.kvm, { type: 'kvm.vm.state' }), 'dead')) return '-EIO';
+    if (attempt > 0 && bool(yield* callAny(ACTOR.kvm, { type: 'kvm.vm.state' }), 'dead')) return '-EIO';
     if (attempt === 0 && bool(vm, 'dead')) return '-EIO';
     const out = yield* upstreamAttempt(ctx, { index: gfn, gfn, private: priv, write: false, asId, root, prefetch: true }, attempt);
     switch (out.kind) {
       case 'retry':
         // B8: RET_PF_RETRY on an INVALID slot spins (inside SRCU) until the memslot update completes.
-        if (out.invalidSlot === true) yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn, asId });
+        if (out.invalidSlot === true) yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn, asId });
         continue;
       case 'again':
         return '-EAGAIN';
@@ -159,7 +158,7 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
     return rc;
   };
   if (flags !== 0 || range.gpa % PAGE_SIZE !== 0 || range.size % PAGE_SIZE !== 0 || range.gpa + range.size <= range.gpa) return done('-EINVAL');
-  const session = num(yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+  const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
   let r: number | string = 0;
   for (let chunk = 0; chunk < PREFAULT_CHUNKS_MAX && range.size > 0; chunk++) {
     if (signalPending(ctx)) {
@@ -172,19 +171,19 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
     range.size -= r;
     range.gpa += r;
   }
-  yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
   return done(range.size !== prevSize ? '0' : typeof r === 'string' ? r : '0');
 }
 
 /** Sets a userspace event from the vCPU thread. */
 export function* vcpuSignalEvent(event: string): Proc<OpResult> {
-  yield* call(USYNC, { type: 'usync.signal', event });
+  yield* callAny(ACTOR.usync, { type: 'usync.signal', event });
   return { rc: '0' };
 }
 
 /** Waits on the vCPU thread for a userspace event. */
 export function* vcpuWaitEvent(event: string): Proc<OpResult> {
-  yield* call(USYNC, { type: 'usync.wait', event });
+  yield* callAny(ACTOR.usync, { type: 'usync.wait', event });
   return { rc: '0' };
 }
 
@@ -208,7 +207,7 @@ export function* preFault(op: PreFaultOp, ctx: ProcContext): Proc<OpResult> {
 export function* preFaultTest(op: PreFaultTestOp, ctx: ProcContext): Proc<OpResult> {
   const range: PrefaultRange = { gpa: op.gpa, size: op.size };
   const sync = op.sync;
-  if (sync !== undefined) yield* call(USYNC, { type: 'usync.signal', event: `${sync}:go` });
+  if (sync !== undefined) yield* callAny(ACTOR.usync, { type: 'usync.signal', event: `${sync}:go` });
   let recreated = sync === undefined;
   let rc = '0';
   for (let i = 0; i < PREFAULT_TEST_LOOPS_MAX; i++) {
@@ -219,8 +218,8 @@ export function* preFaultTest(op: PreFaultTestOp, ctx: ProcContext): Proc<OpResu
     if (range.size < prev === failed) return { rc: 'ASSERT', value: range.size };
     if (rc === '-EINTR') continue;
     if (!recreated && sync !== undefined) {
-      yield* call(USYNC, { type: 'usync.signal', event: `${sync}:recreate` });
-      yield* call(USYNC, { type: 'usync.wait', event: `${sync}:joined` });
+      yield* callAny(ACTOR.usync, { type: 'usync.signal', event: `${sync}:recreate` });
+      yield* callAny(ACTOR.usync, { type: 'usync.wait', event: `${sync}:joined` });
       recreated = true;
       if (range.size > 0) continue;
     }

@@ -1,74 +1,107 @@
 /**
- * Kernel code paths as generator procedures.
+ * The procedure DSL: kernel code paths as generator procedures.
  *
- * A thread (VMM thread or vCPU) runs a procedure; every `yield` sends one
- * request to the actor that owns the state it touches and waits for the reply.
- * Each yield is therefore a scheduling point: other actors may run between the
- * request and the reply, exactly where the kernel could be preempted or race.
+ * A thread (VMM thread, vCPU, kernel worker) runs a procedure; every `yield`
+ * sends one request to the actor that owns the state it touches and waits for
+ * the reply. Each yield is therefore a scheduling point: other actors may run
+ * between the request and the reply, exactly where the kernel could be
+ * preempted or race.
+ *
+ * `call` is typed by the protocol (`src/events/protocol`): the request must
+ * have the fields its owner expects, and the reply has the type the protocol
+ * gives it (checked at run time: a reply of another type is a model error).
  */
+import type { ActorPort } from '../events/actorPort.js';
 import type { LockMode, LockName, Message } from '../events/messages.js';
+import { type AnyRequest, isReplyTo, type ReplyOf } from '../events/protocol/index.js';
+import type { ModelEnv } from '../model/env.js';
+import type { OpResult } from '../model/ops.js';
 
-/** What a procedure yields. */
-export type Yielded = { readonly kind: 'call'; readonly to: string; readonly msg: Message } | { readonly kind: 'await'; readonly n: number };
+/** What a procedure yields: one request to `to`. */
+export type Yielded = { readonly kind: 'call'; readonly to: string; readonly msg: Message };
 
-/** The value a yield resumes with: the reply, or the batch of awaited messages. */
-export type Resume = Message | readonly Message[];
+/** The value a yield resumes with: the reply. */
+export type Resume = Message;
 
 /** A running procedure returning `R`. */
 export type Proc<R> = Generator<Yielded, R, Resume>;
 
-/** Sends `msg` to `to` and returns its reply. */
-export function* call(to: string, msg: Message): Proc<Message> {
-  return (yield { kind: 'call', to, msg }) as Message;
+/** Per-thread state that survives across ops (e.g. the pins a thread holds). */
+export type ThreadLocals = Map<string, Readonly<Record<string, string | number>>>;
+
+/** Everything a procedure may use besides messaging. */
+export interface ProcContext {
+  /** The running thread's actor id. */
+  readonly self: string;
+  readonly env: ModelEnv;
+  readonly locals: ThreadLocals;
+  /** Records a fact as this thread. */
+  readonly record: ActorPort['record'];
 }
 
-/** Waits for `n` more messages (e.g. acknowledgements of a fan-out). */
-export function* awaitMessages(n: number): Proc<readonly Message[]> {
-  if (n === 0) return [];
-  return (yield { kind: 'await', n }) as readonly Message[];
+/** Starts the procedure of one op of a thread's program. */
+export type ProcFactory<TOp> = (op: TOp, ctx: ProcContext) => Proc<OpResult>;
+
+/**
+ * Sends request `msg` to actor `to` and returns its reply, typed by the
+ * protocol. Throws if the owner answers with a message the protocol does not
+ * allow for this request.
+ */
+export function* call<M extends AnyRequest>(to: string, msg: M): Proc<ReplyOf<M['type']>> {
+  const reply = yield { kind: 'call', to, msg };
+  if (!isReplyTo(msg.type, reply)) throw new Error(`${to} answered ${msg.type} with ${reply.type}`);
+  return reply;
+}
+
+/**
+ * Sends `msg` to `to` and returns the reply untyped.
+ * TODO(protocol modules): every owner gets a typed protocol; then this goes.
+ */
+export function* callAny(to: string, msg: Message): Proc<Message> {
+  return yield { kind: 'call', to, msg };
 }
 
 /** Takes `lock` owned by actor `owner` in `mode`, waiting until granted. */
 export function* lock(owner: string, name: LockName, mode: LockMode): Proc<void> {
-  yield* call(owner, { type: 'lock.acquire', lock: name, mode });
+  yield* callAny(owner, { type: 'lock.acquire', lock: name, mode });
 }
 
 /** Releases `lock` owned by actor `owner`. */
 export function* unlock(owner: string, name: LockName, mode: LockMode): Proc<void> {
-  yield* call(owner, { type: 'lock.release', lock: name, mode });
+  yield* callAny(owner, { type: 'lock.release', lock: name, mode });
 }
 
-/** Reads a numeric field of a reply, failing loudly if the owner sent something else. */
+/** Reads a numeric field of an untyped reply, failing loudly if the owner sent something else. */
 export function num(m: Message, field: string): number {
   const v = m[field];
   if (typeof v !== 'number') throw new Error(`reply ${m.type} has no numeric ${field}`);
   return v;
 }
 
-/** Reads a string field of a reply. */
+/** Reads a string field of an untyped reply. */
 export function str(m: Message, field: string): string {
   const v = m[field];
   if (typeof v !== 'string') throw new Error(`reply ${m.type} has no string ${field}`);
   return v;
 }
 
-/** Reads a boolean field of a reply. */
+/** Reads a boolean field of an untyped reply. */
 export function bool(m: Message, field: string): boolean {
   const v = m[field];
   if (typeof v !== 'boolean') throw new Error(`reply ${m.type} has no boolean ${field}`);
   return v;
 }
 
-/** Reads a string-list field of a reply. */
+/** Reads a string-list field of an untyped reply. */
 export function strs(m: Message, field: string): readonly string[] {
   const v = m[field];
-  if (!Array.isArray(v)) throw new Error(`reply ${m.type} has no list ${field}`);
-  return v as readonly string[];
+  if (!Array.isArray(v) || !v.every((x): x is string => typeof x === 'string')) throw new Error(`reply ${m.type} has no string list ${field}`);
+  return v;
 }
 
-/** Reads a number-list field of a reply. */
+/** Reads a number-list field of an untyped reply. */
 export function nums(m: Message, field: string): readonly number[] {
   const v = m[field];
-  if (!Array.isArray(v)) throw new Error(`reply ${m.type} has no list ${field}`);
-  return v as readonly number[];
+  if (!Array.isArray(v) || !v.every((x): x is number => typeof x === 'number')) throw new Error(`reply ${m.type} has no number list ${field}`);
+  return v;
 }

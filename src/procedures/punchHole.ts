@@ -10,12 +10,12 @@
  */
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { usesHugetlb } from '../model/hugetlb.js';
 import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
 import { punchHoleHuge } from './punchHoleHuge.js';
 import { truncateFolio } from './hugepage.js';
-import { call, lock, type Proc, strs, unlock } from './proc.js';
+import { callAny, lock, type Proc, strs, unlock } from './proc.js';
 
 /** Runs a `punchHole` op. */
 export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcContext): Proc<OpResult> {
@@ -26,7 +26,7 @@ export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcCon
   if (start >= end) return { rc: '0' };
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
   const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
-  const list = yield* call(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+  const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
   const folios = strs(list, 'folios');
   // B4: zap but never truncate (the folios and their contents stay in the page cache).
   for (const folio of hasVariant(ctx.env, 'B4') ? [] : folios) yield* truncateFolio(folio, start);

@@ -18,35 +18,35 @@
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import { hugeCeil, hugeFloor, hugePages } from '../model/hugetlb.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
 import { hugepagesIn, mergeHugepage, truncateFolio } from './hugepage.js';
-import { bool, call, lock, nums, type Proc, str, strs, unlock } from './proc.js';
+import { bool, callAny, lock, nums, type Proc, str, strs, unlock } from './proc.js';
 
 /** Zeroes `[start, end)`, a part of one hugepage, without removing anything from the page cache. */
 function* zeroPartial(start: number, end: number): Proc<void> {
   for (const hp of yield* hugepagesIn(start, end)) {
     if (hp.kind === 'huge') {
-      const g = yield* call(hp.folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });
+      const g = yield* callAny(hp.folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });
       if (!bool(g, 'ok')) continue;
-      yield* call(hp.folio, { type: 'folio.zeroRange', start: start - hp.base, end: end - hp.base });
-      yield* call(hp.folio, { type: 'folio.unlock' });
-      yield* call(hp.folio, { type: 'folio.put', why: 'truncate' });
+      yield* callAny(hp.folio, { type: 'folio.zeroRange', start: start - hp.base, end: end - hp.base });
+      yield* callAny(hp.folio, { type: 'folio.unlock' });
+      yield* callAny(hp.folio, { type: 'folio.put', why: 'truncate' });
     } else if (hp.kind === 'split') {
-      const s = yield* call(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
+      const s = yield* callAny(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
       const indices = nums(s, 'indices');
       const subs = strs(s, 'folios');
       for (let i = 0; i < subs.length; i++) {
         const index = indices[i] as number;
         if (index < start || index >= end) continue;
         const sub = subs[i] as string;
-        const g = yield* call(sub, { type: 'folio.get', lock: true, why: 'truncate', index });
+        const g = yield* callAny(sub, { type: 'folio.get', lock: true, why: 'truncate', index });
         if (!bool(g, 'ok')) continue;
-        yield* call(sub, { type: 'folio.zeroRange', start: 0, end: 1 });
-        yield* call(sub, { type: 'folio.unlock' });
-        yield* call(sub, { type: 'folio.put', why: 'truncate' });
+        yield* callAny(sub, { type: 'folio.zeroRange', start: 0, end: 1 });
+        yield* callAny(sub, { type: 'folio.unlock' });
+        yield* callAny(sub, { type: 'folio.put', why: 'truncate' });
       }
-      yield* call(ACTOR.gmem, { type: 'gmem.zeroRange', start, end });
+      yield* callAny(ACTOR.gmem, { type: 'gmem.zeroRange', start, end });
     }
   }
 }
@@ -59,7 +59,7 @@ export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: Pro
   if (start >= end) return { rc: '0' };
   const nr = hugePages(ctx.env);
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const probe = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: true });
+  const probe = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: true });
   if (probe.type === 'gmem.error') {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: str(probe, 'rc') };
@@ -80,11 +80,11 @@ export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: Pro
         continue;
       }
       if (hp.kind === 'none') continue;
-      yield* call(ACTOR.mm, { type: 'mm.zap', start: hp.base, end: hp.base + nr });
-      const s = yield* call(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
+      yield* callAny(ACTOR.mm, { type: 'mm.zap', start: hp.base, end: hp.base + nr });
+      const s = yield* callAny(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
       let safe = true;
       for (const sub of strs(s, 'folios')) {
-        const r = yield* call(sub, { type: 'folio.checkSafe', check: 'refcount' });
+        const r = yield* callAny(sub, { type: 'folio.checkSafe', check: 'refcount' });
         if (!bool(r, 'ok')) {
           safe = false;
           break;

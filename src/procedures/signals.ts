@@ -4,7 +4,7 @@
  * kernel loop that sees it returns `-EINTR` (fallocate, KVM_PRE_FAULT_MEMORY),
  * and the signal is delivered (consumed) on the way back to userspace.
  */
-import type { ProcContext } from '../machines/programMachine.js';
+import type { ProcContext } from './proc.js';
 import type { OpResult } from '../model/ops.js';
 import type { Proc } from './proc.js';
 

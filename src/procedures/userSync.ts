@@ -3,28 +3,27 @@
  * `worker_ready`, `recreate_slot`, `pthread_join`) over the `usync` actor
  * (userSyncMachine.ts), and `markVmDead` (`kvm_vm_dead`, the -EIO path of O13).
  */
-import type { ProcContext } from '../machines/programMachine.js';
-import { USYNC } from '../machines/userSyncMachine.js';
+import type { ProcContext } from './proc.js';
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import { call, type Proc } from './proc.js';
+import { callAny, type Proc } from './proc.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
 
 /** Sets event `event` (wakes its waiters). */
 export function* signalEvent(op: Op<'signalEvent'>): Proc<OpResult> {
-  yield* call(USYNC, { type: 'usync.signal', event: op.event });
+  yield* callAny(ACTOR.usync, { type: 'usync.signal', event: op.event });
   return { rc: '0' };
 }
 
 /** Waits until event `event` is set. */
 export function* waitEvent(op: Op<'waitEvent'>): Proc<OpResult> {
-  yield* call(USYNC, { type: 'usync.wait', event: op.event });
+  yield* callAny(ACTOR.usync, { type: 'usync.wait', event: op.event });
   return { rc: '0' };
 }
 
 /** `kvm_vm_dead()` (e.g. after a KVM_BUG_ON): every later vCPU ioctl path sees KVM_REQ_VM_DEAD. */
 export function* markVmDead(_op: Op<'markVmDead'>, _ctx: ProcContext): Proc<OpResult> {
-  yield* call(ACTOR.kvm, { type: 'kvm.vm.markDead' });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.vm.markDead' });
   return { rc: '0' };
 }

@@ -20,11 +20,11 @@
  *   madvise, and the VMM's userspace memory (access, munmap with the
  *   mmu-notifier, O8).
  */
-import type { ProcContext } from '../machines/programMachine.js';
-import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, hasPrivateMem, vmTypeOf } from '../machines/kvmVmMachine.js';
+import type { ProcContext } from './proc.js';
+import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP, hasPrivateMem, vmTypeOf } from '../model/vm.js';
 import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import { bool, call, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+import { bool, callAny, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
 import { runGuestOp } from '../machines/vcpuMachine.js';
 import { v1Abort, v1CommitDone, type FaultableRun, v1SetShared, v1ShouldSetPrivate } from './gmemFaultability.js';
 
@@ -63,7 +63,7 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
   const end = start + op.size / PAGE_SIZE;
   const toPrivate = op.attributes === KVM_MEMORY_ATTRIBUTE_PRIVATE;
   yield* lock(ACTOR.kvm, 'slots', 'W');
-  const same = yield* call(ACTOR.kvm, { type: 'kvm.attr.uniform', start, end, private: toPrivate });
+  const same = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.uniform', start, end, private: toPrivate });
   if (bool(same, 'uniform')) {
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '0' };
@@ -82,14 +82,14 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
   }
   const failsLeft = (ctx.locals.get(FAIL_RESERVE)?.['count'] as number | undefined) ?? 0;
   if (failsLeft > 0) ctx.locals.set(FAIL_RESERVE, { count: failsLeft - 1 });
-  yield* call(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end, ...(failsLeft > 0 ? { fail: true } : {}) });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end, ...(failsLeft > 0 ? { fail: true } : {}) });
   if (failsLeft > 0) {
     // xa_reserve failed: -ENOMEM before any change (no invalidation, no store, no seq bump).
     if (gmemHeld.length > 0) yield* v1Abort(ctx, gmemHeld, restore);
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '-ENOMEM' };
   }
-  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
+  const ov = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
   const slots = strs(ov, 'slots');
   const bases = nums(ov, 'baseGfns');
   const sizes = nums(ov, 'npages');
@@ -98,31 +98,31 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
   const filter = toPrivate ? 'shared' : 'private';
   if (slots.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
     for (let i = 0; i < slots.length; i++) {
       const s = Math.max(start, bases[i] as number);
       const e = Math.min(end, (bases[i] as number) + (sizes[i] as number));
-      if (!hasVariant(ctx.env, 'B2')) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
+      if (!hasVariant(ctx.env, 'B2')) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
       if (!hasVariant(ctx.env, 'B19')) {
         // Hugepages only partly covered by the change must not be installed until it is done (9129633d568e).
-        const hp = yield* call(ACTOR.kvm, { type: 'kvm.lpage.changing', slot: slots[i] as string, start: s, end: e });
+        const hp = yield* callAny(ACTOR.kvm, { type: 'kvm.lpage.changing', slot: slots[i] as string, start: s, end: e });
         const hs = nums(hp, 'starts');
         const he = nums(hp, 'ends');
-        for (let k = 0; k < hs.length; k++) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: hs[k] as number, end: he[k] as number });
+        for (let k = 0; k < hs.length; k++) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: hs[k] as number, end: he[k] as number });
       }
       if (hasVariant(ctx.env, 'B3') && withGmem[i] !== true) continue;
-      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
+      yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
     }
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
-  yield* call(ACTOR.kvm, { type: 'kvm.attr.store', start, end, private: toPrivate });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.attr.store', start, end, private: toPrivate });
   // RFC 1G-v1: faultable only after the private SPTEs were zapped and the shared attributes stored (INV-3).
   if (ctx.env.mode === 'rfc-1g-v1') yield* toPrivate ? v1CommitDone(gmemHeld) : v1SetShared(ctx, start, end);
   if (slots.length > 0) {
     // Post-set: on_lock = kvm_mmu_invalidate_end, then the lpage mixed update of each slot.
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
-    for (const slot of slots) yield* call(ACTOR.kvm, { type: 'kvm.lpage.update', slot, start, end });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+    for (const slot of slots) yield* callAny(ACTOR.kvm, { type: 'kvm.lpage.update', slot, start, end });
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
   yield* unlock(ACTOR.kvm, 'slots', 'W');
@@ -149,23 +149,23 @@ export function* createMemslot(op: Op<'createMemslot'>, ctx: ProcContext): Proc<
       yield* unlock(ACTOR.kvm, 'slots', 'W');
       return { rc };
     })();
-  const same = yield* call(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
+  const same = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
   if (bool(same, 'found')) return yield* done('-EEXIST');
-  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: baseGfn, end: baseGfn + npages, asId: op.asId });
+  const ov = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: baseGfn, end: baseGfn + npages, asId: op.asId });
   if (strs(ov, 'slots').length > 0) return yield* done('-EEXIST');
   let gmemOnly = false;
   // The memslot object is allocated first (its id names the binding); it becomes visible only after the bind (F-RCU a).
-  const slot = str(yield* call(ACTOR.kvm, { type: 'kvm.memslot.reserveUid', id: op.slot, asId: op.asId }), 'slot');
+  const slot = str(yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.reserveUid', id: op.slot, asId: op.asId }), 'slot');
   if (gmem !== null) {
     // kvm_gmem_bind under invalidate_lock(W).
-    const st = yield* call(gmem, { type: 'gmem.stat' });
+    const st = yield* callAny(gmem, { type: 'gmem.stat' });
     gmemOnly = ctx.env.mode === 'upstream-6.18' && st['mmap'] === true;
     yield* lock(gmem, 'invalidate', 'W');
-    const b = yield* call(gmem, { type: 'gmem.bind', slot, id: op.slot, baseGfn, pgoff: op.offset / PAGE_SIZE, npages });
+    const b = yield* callAny(gmem, { type: 'gmem.bind', slot, id: op.slot, baseGfn, pgoff: op.offset / PAGE_SIZE, npages });
     yield* unlock(gmem, 'invalidate', 'W');
     if (str(b, 'rc') !== '0') return yield* done(str(b, 'rc'));
   }
-  yield* call(ACTOR.kvm, {
+  yield* callAny(ACTOR.kvm, {
     type: 'kvm.memslot.create',
     slot,
     id: op.slot,
@@ -183,24 +183,24 @@ export function* createMemslot(op: Op<'createMemslot'>, ctx: ProcContext): Proc<
 
 /** `kvm_gmem_unbind` (O2, F-ae43; B7 returns early on a dying file). */
 function* gmemUnbind(ctx: ProcContext, slot: string, gmem: string): Proc<void> {
-  const active = yield* call(gmem, { type: 'gmem.file.active' });
+  const active = yield* callAny(gmem, { type: 'gmem.file.active' });
   if (!bool(active, 'ok')) {
     if (hasVariant(ctx.env, 'B7')) return;
     // The file is dying: kvm_gmem_release may run after the memslot is freed; drop the bindings now, unlocked.
-    yield* call(gmem, { type: 'gmem.unbind', slot });
-    yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
+    yield* callAny(gmem, { type: 'gmem.unbind', slot });
+    yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
     return;
   }
   yield* lock(gmem, 'invalidate', 'W');
-  yield* call(gmem, { type: 'gmem.unbind', slot });
-  yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
+  yield* callAny(gmem, { type: 'gmem.unbind', slot });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
   yield* unlock(gmem, 'invalidate', 'W');
 }
 
 /** `KVM_SET_USER_MEMORY_REGION2` with size 0: deletes a memslot (O2). */
 export function* deleteMemslot(op: Op<'deleteMemslot'>, ctx: ProcContext): Proc<OpResult> {
   yield* lock(ACTOR.kvm, 'slots', 'W');
-  const s = yield* call(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
+  const s = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
   if (!bool(s, 'found')) {
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '-EINVAL' };
@@ -209,20 +209,20 @@ export function* deleteMemslot(op: Op<'deleteMemslot'>, ctx: ProcContext): Proc<
   const start = num(s, 'baseGfn');
   const end = start + num(s, 'npages');
   // kvm_invalidate_memslot: install the INVALID copy (kvm_swap_active_memslots waits for mmu-notifiers, then SRCU).
-  yield* call(ACTOR.kvm, { type: 'kvm.memslot.invalidate', slot });
-  yield* call(ACTOR.kvm, { type: 'kvm.mn.wait' });
-  yield* call(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.invalidate', slot });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.wait' });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
   // kvm_arch_flush_shadow_memslot: zap every SPTE of the slot.
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter: 'both' });
+  yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter: 'both' });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
   // kvm_delete_memslot: swap in the set without it, synchronize_srcu again.
-  yield* call(ACTOR.kvm, { type: 'kvm.memslot.remove', slot });
-  yield* call(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.remove', slot });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
   // kvm_free_memslot: kvm_gmem_unbind, then kfree.
   const gmem = str(s, 'gmem');
   if (gmem !== '') yield* gmemUnbind(ctx, slot, gmem);
-  yield* call(ACTOR.kvm, { type: 'kvm.memslot.free', slot });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.free', slot });
   yield* unlock(ACTOR.kvm, 'slots', 'W');
   return { rc: '0' };
 }
@@ -231,7 +231,7 @@ export function* deleteMemslot(op: Op<'deleteMemslot'>, ctx: ProcContext): Proc<
 export function* createGmem(op: Op<'createGmem'>, ctx: ProcContext): Proc<OpResult> {
   const bits = op.flags.map((f) => (f === 'MMAP' ? Math.log2(GUEST_MEMFD_FLAG_MMAP) : f === 'INIT_SHARED' ? Math.log2(GUEST_MEMFD_FLAG_INIT_SHARED) : f));
   const pages = op.size > 0 && op.size % PAGE_SIZE === 0 ? op.size / PAGE_SIZE : null;
-  const r = yield* call(ACTOR.kvm, { type: 'kvm.gmem.create', pages, flags: bits });
+  const r = yield* callAny(ACTOR.kvm, { type: 'kvm.gmem.create', pages, flags: bits });
   const rc = str(r, 'rc');
   if (rc === '0' && op.fd !== undefined) ctx.locals.set(`fd:${op.fd}`, { gmem: str(r, 'gmem') });
   return { rc };
@@ -242,7 +242,7 @@ export function* closeFd(op: Op<'close'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null || ctx.locals.has(`closed:${op.fd}`)) return { rc: '-EBADF' };
   ctx.locals.set(`closed:${op.fd}`, { gmem });
-  yield* call(gmem, { type: 'gmem.fput' });
+  yield* callAny(gmem, { type: 'gmem.fput' });
   return { rc: '0' };
 }
 
@@ -250,7 +250,7 @@ export function* closeFd(op: Op<'close'>, ctx: ProcContext): Proc<OpResult> {
 export function* fstat(op: Op<'fstat'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
-  const st = yield* call(gmem, { type: 'gmem.stat' });
+  const st = yield* callAny(gmem, { type: 'gmem.stat' });
   return { rc: '0', value: num(st, op.field) };
 }
 
@@ -258,7 +258,7 @@ export function* fstat(op: Op<'fstat'>, ctx: ProcContext): Proc<OpResult> {
 export function* fileIo(op: Op<'fileIo'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
-  yield* call(gmem, { type: 'gmem.stat' });
+  yield* callAny(gmem, { type: 'gmem.stat' });
   return { rc: '-EINVAL' };
 }
 
@@ -267,7 +267,7 @@ export function* mmapGmem(op: Op<'mmap'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
   if (op.size === 0) return { rc: '-EINVAL' };
-  const st = yield* call(gmem, { type: 'gmem.stat' });
+  const st = yield* callAny(gmem, { type: 'gmem.stat' });
   if (st['mmap'] !== true) return { rc: '-ENODEV' };
   if (!op.shared) return { rc: '-EINVAL' };
   return { rc: '0' };
@@ -276,13 +276,13 @@ export function* mmapGmem(op: Op<'mmap'>, ctx: ProcContext): Proc<OpResult> {
 /** madvise on the guest_memfd mapping. */
 export function* madviseGmem(op: Op<'madvise'>): Proc<OpResult> {
   if (op.advice === 'MADV_COLLAPSE') return { rc: '-EINVAL' };
-  if (op.advice === 'MADV_DONTNEED') yield* call(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
+  if (op.advice === 'MADV_DONTNEED') yield* callAny(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
   return { rc: '0' };
 }
 
 /** A VMM access to its userspace memory (anonymous pages behind `userspace_addr`). */
 export function* uaccess(op: Op<'uaccess'>): Proc<OpResult> {
-  const r = yield* call(ACTOR.shm, { type: 'folio.access', subpage: op.page, write: op.write, value: op.value ?? 0 });
+  const r = yield* callAny(ACTOR.shm, { type: 'folio.access', subpage: op.page, write: op.write, value: op.value ?? 0 });
   return { rc: '0', value: num(r, 'value') };
 }
 
@@ -296,9 +296,9 @@ export function* uaccess(op: Op<'uaccess'>): Proc<OpResult> {
 export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
   const start = op.page;
   const end = op.page + op.npages;
-  yield* call(ACTOR.kvm, { type: 'kvm.mn.start' });
-  const session = num(yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
-  const all = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: 0, end: 2 ** 40 });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.start' });
+  const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+  const all = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: 0, end: 2 ** 40 });
   const ups = nums(all, 'userspacePages');
   const bases = nums(all, 'baseGfns');
   const sizes = nums(all, 'npages');
@@ -314,21 +314,21 @@ export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
   });
   if (gfnStarts.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
     for (let i = 0; i < gfnStarts.length; i++) {
-      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gfnStarts[i] as number, end: gfnEnds[i] as number });
-      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: gfnStarts[i] as number, end: gfnEnds[i] as number, filter: 'shared' });
+      yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gfnStarts[i] as number, end: gfnEnds[i] as number });
+      yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: gfnStarts[i] as number, end: gfnEnds[i] as number, filter: 'shared' });
     }
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
-  yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
-  yield* call(ACTOR.shm, { type: 'shm.zap', start, end });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+  yield* callAny(ACTOR.shm, { type: 'shm.zap', start, end });
   if (gfnStarts.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
-  yield* call(ACTOR.kvm, { type: 'kvm.mn.end' });
+  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.end' });
   return { rc: '0' };
 }
 

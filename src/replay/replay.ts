@@ -10,7 +10,7 @@ import { LogFormatError } from '../log/logErrors.js';
 import { readLog, type TornTail } from '../log/ndjsonReader.js';
 import { isMode } from '../model/modes.js';
 import type { Violation } from '../projections/violation.js';
-import { runSchedule } from '../runtime/runner.js';
+import { runSchedule } from '../run/runner.js';
 import { ReplayDivergence, ReplayStrategy } from '../runtime/scheduler.js';
 import { type Scenario, scenarioSchema } from '../scenarios/schema.js';
 

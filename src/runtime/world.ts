@@ -9,25 +9,22 @@
  * {@link World.entries$} (one RxJS Subject for all entries).
  */
 import { Subject } from 'rxjs';
-import type { AnyActorRef } from 'xstate';
+import type { ActorPort } from '../events/actorPort.js';
+import { factPayload } from '../events/facts.js';
 import type { EntryKind, LogEntry, Payload } from '../events/logEntry.js';
 import type { Delivered, Message } from '../events/messages.js';
+import type { ActorKind, SpawnInputs } from '../model/actors.js';
+import type { DeliveryObserver, Owner } from './owner.js';
+import { UnacceptedMessage } from './owner.js';
 import type { Pending, Strategy } from './scheduler.js';
 
-/** What an actor may do to the world while it handles a message. */
-export interface ActorPort {
-  /** The actor's own id. */
-  readonly id: string;
-  /** Enqueue `msg` for `to` (delivered in a later step). */
-  send(to: string, msg: Message): void;
-  /** Append a fact to the log. */
-  record(type: string, data: Payload): void;
-  /** Create a new actor of a registered kind. */
-  spawn(kind: string, id: string, input: Readonly<Record<string, unknown>>): void;
-}
+export type { DeliveryObserver } from './owner.js';
 
-/** Builds the xstate actor of one kind (started, not yet sent anything). */
-export type ActorFactory = (id: string, port: ActorPort, input: Readonly<Record<string, unknown>>) => AnyActorRef;
+/** Builds the owner of one actor kind (its machines started, not yet sent anything). */
+export type ActorFactory<K extends ActorKind> = (id: string, port: ActorPort, input: SpawnInputs[K]) => Owner;
+
+/** A factory per actor kind the run uses. */
+export type ActorFactories = { readonly [K in ActorKind]?: ActorFactory<K> };
 
 /** Why a run stopped. */
 export type StopReason = 'quiescent' | 'deadlock' | 'maxSteps' | 'stopped';
@@ -57,22 +54,14 @@ interface Channel {
 
 interface ActorRecord {
   readonly id: string;
-  readonly kind: string;
-  readonly ref: AnyActorRef;
-}
-
-/**
- * Optional observer of deliveries (coverage, state hashing): called after the
- * receiver handled the message, with its snapshot from before the delivery.
- */
-export interface DeliveryObserver {
-  delivered(actor: string, ref: AnyActorRef, eventType: string, before: unknown): void;
+  readonly kind: ActorKind;
+  readonly owner: Owner;
 }
 
 /** Options of a {@link World}. */
 export interface WorldOptions {
   readonly strategy: Strategy;
-  readonly factories: Readonly<Record<string, ActorFactory>>;
+  readonly factories: ActorFactories;
   /** Sees every delivery (optional; costs one snapshot read per step). */
   readonly observer?: DeliveryObserver;
 }
@@ -98,17 +87,19 @@ export class World {
   }
 
   /** Creates an actor of a registered kind. */
-  spawn(kind: string, id: string, input: Readonly<Record<string, unknown>>): void {
+  spawn<K extends ActorKind>(kind: K, id: string, input: SpawnInputs[K]): void {
     if (this.actors.has(id)) throw new ModelError(`actor ${id} already exists`, this.stepNo);
-    const factory = this.options.factories[kind];
+    const factory: ActorFactory<K> | undefined = this.options.factories[kind];
     if (factory === undefined) throw new ModelError(`no actor kind ${kind}`, this.stepNo);
-    const ref = factory(id, this.portFor(id), input);
-    ref.subscribe({
-      error: (error: unknown) => {
-        this.failure ??= { error, actor: id };
-      }
-    });
-    this.actors.set(id, { id, kind, ref });
+    const owner = factory(id, this.portFor(id), input);
+    for (const part of owner.parts) {
+      part.ref.subscribe({
+        error: (error: unknown) => {
+          this.failure ??= { error, actor: id };
+        }
+      });
+    }
+    this.actors.set(id, { id, kind, owner });
   }
 
   /** Sends a message on behalf of `from` (used for set-up messages). */
@@ -124,16 +115,13 @@ export class World {
   /** Ids of actors whose current state is tagged `waiting`. */
   waitingActors(): string[] {
     const out: string[] = [];
-    for (const a of this.actors.values()) {
-      const snap = a.ref.getSnapshot() as { hasTag?: (t: string) => boolean };
-      if (snap.hasTag?.('waiting') === true) out.push(a.id);
-    }
+    for (const a of this.actors.values()) if (a.owner.waiting()) out.push(a.id);
     return out;
   }
 
-  /** Snapshot of an actor, for tests and reports. */
-  snapshotOf(id: string): unknown {
-    return this.actors.get(id)?.ref.getSnapshot();
+  /** The owner behind actor `id`, for tests and reports. */
+  ownerOf(id: string): Owner | undefined {
+    return this.actors.get(id)?.owner;
   }
 
   /** Ids of every actor. */
@@ -170,10 +158,12 @@ export class World {
     this.append('sched', p.to, 'Deliver', { from: p.from, of: n });
     const target = this.actors.get(p.to);
     if (target === undefined) throw new ModelError(`message ${p.seq} to unknown actor ${p.to}`, this.stepNo);
-    const observer = this.options.observer;
-    const before: unknown = observer === undefined ? undefined : target.ref.getSnapshot();
-    target.ref.send(item.event);
-    observer?.delivered(p.to, target.ref, p.type, before);
+    try {
+      target.owner.deliver(item.event, this.options.observer);
+    } catch (error) {
+      if (error instanceof UnacceptedMessage) throw new ModelError(`${error.message} at step ${this.stepNo}`, this.stepNo);
+      throw error;
+    }
     if (this.failure !== null) {
       const f = this.failure;
       const text = f.error instanceof Error ? (f.error.stack ?? f.error.message) : String(f.error);
@@ -205,7 +195,9 @@ export class World {
     return {
       id,
       send: (to, msg) => this.enqueue(id, to, msg),
-      record: (type, data) => this.append('fact', id, type, data),
+      record: (type, data) => {
+        this.append('fact', id, type, factPayload(data));
+      },
       spawn: (kind, childId, input) => this.spawn(kind, childId, input)
     };
   }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkDeterminism } from '../../src/explore/nondeterminism.js';
 import { planSchedule } from '../../src/explore/plan.js';
 import { formatEntry } from '../../src/events/logEntry.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmemsim-shrink-'));

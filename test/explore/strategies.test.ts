@@ -7,7 +7,7 @@ import { planSchedule } from '../../src/explore/plan.js';
 import { swarmScenario } from '../../src/explore/swarm.js';
 import { VARIANTS } from '../../src/model/variants.js';
 import { replayLog } from '../../src/replay/replay.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { RandomStrategy } from '../../src/runtime/scheduler.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 

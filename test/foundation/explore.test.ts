@@ -6,7 +6,7 @@ import { explore } from '../../src/explore/explore.js';
 import { replayLog } from '../../src/replay/replay.js';
 import { checkLog } from '../../src/replay/check.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-explore-'));
 

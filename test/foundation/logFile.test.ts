@@ -6,7 +6,7 @@ import { LogExistsError, LogFormatError } from '../../src/log/logErrors.js';
 import { readLog } from '../../src/log/ndjsonReader.js';
 import { NdjsonLogWriter } from '../../src/log/ndjsonWriter.js';
 import { checkLog } from '../../src/replay/check.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmemsim-log-'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NdjsonLogWriter } from '../../src/log/ndjsonWriter.js';
 import { replayLog } from '../../src/replay/replay.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtins.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmemsim-replay-'));

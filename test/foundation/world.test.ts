@@ -3,7 +3,9 @@ import { createActor, setup } from 'xstate';
 import type { Delivered } from '../../src/events/messages.js';
 import type { LogEntry } from '../../src/events/logEntry.js';
 import { RandomStrategy } from '../../src/runtime/scheduler.js';
-import { type ActorPort, World } from '../../src/runtime/world.js';
+import type { ActorPort } from '../../src/events/actorPort.js';
+import { machineOwner } from '../../src/runtime/owner.js';
+import { World } from '../../src/runtime/world.js';
 
 /** A toy actor that asks `peer` for something and waits for an answer that never comes. */
 const askerMachine = setup({
@@ -19,22 +21,23 @@ const askerMachine = setup({
 /** A toy actor that records every message and never answers. */
 const sinkMachine = setup({ types: { context: {} as { port: ActorPort }, events: {} as Delivered, input: {} as { port: ActorPort } } }).createMachine({
   context: ({ input }) => input,
-  on: { '*': { actions: ({ context, event }) => context.port.record('Heard', { from: event.from }) } }
+  on: { hello: { actions: ({ context, event }) => context.port.record('UserEventSignalled', { event: 'hello', by: event.from }) } }
 });
 
 function toyWorld(seed: number): { world: World; log: LogEntry[] } {
   const world = new World({
     strategy: new RandomStrategy(seed),
+    // Toy machines registered under two real actor kinds: the world only routes by kind and id.
     factories: {
-      asker: (_id, port, input) => createActor(askerMachine, { input: { port, peer: input['peer'] as string } }).start(),
-      sink: (_id, port) => createActor(sinkMachine, { input: { port } }).start()
+      vmmThread: (id, port) => machineOwner(id, askerMachine, createActor(askerMachine, { input: { port, peer: 's' } }).start()),
+      shm: (id, port) => machineOwner(id, sinkMachine, createActor(sinkMachine, { input: { port } }).start())
     }
   });
   const log: LogEntry[] = [];
   world.entries$.subscribe((e) => log.push(e));
-  world.spawn('sink', 's', {});
-  world.spawn('asker', 'a1', { peer: 's' });
-  world.spawn('asker', 'a2', { peer: 's' });
+  world.spawn('shm', 's', {});
+  world.spawn('vmmThread', 'a1', { program: [] });
+  world.spawn('vmmThread', 'a2', { program: [] });
   world.post('world', 'a1', { type: 'go' });
   world.post('world', 'a2', { type: 'go' });
   return { world, log };
@@ -63,7 +66,7 @@ describe('world', () => {
       expect(msg?.to).toBe(d.actor);
     }
     // every entry produced while handling a message names it as its cause
-    const heard = log.filter((e) => e.type === 'Heard');
+    const heard = log.filter((e) => e.type === 'UserEventSignalled');
     for (const h of heard) expect(log.find((e) => e.seq === h.cause)?.type).toBe('hello');
     expect(log.map((e) => e.seq)).toEqual(log.map((_e, i) => i + 1));
   });

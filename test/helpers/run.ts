@@ -2,7 +2,7 @@
  * Test helpers: run a scenario and look at its log.
  */
 import { formatEntry, type LogEntry } from '../../src/events/logEntry.js';
-import { runSchedule, type RunResult } from '../../src/runtime/runner.js';
+import { runSchedule, type RunResult } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import type { Scenario } from '../../src/scenarios/schema.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/events/logEntry.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { type ScenarioInput, scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record, returns } from '../helpers/run.js';

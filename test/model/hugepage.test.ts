@@ -1,7 +1,7 @@
 import { createActor } from 'xstate';
+import { recordingPort } from '../helpers/port.js';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/events/messages.js';
-import type { Payload } from '../../src/events/logEntry.js';
 import { folioMachine } from '../../src/machines/folioMachine.js';
 import type { ModelEnv } from '../../src/model/env.js';
 import { reserveSubpool, subpoolGive, subpoolTake } from '../../src/model/hugetlb.js';
@@ -13,14 +13,7 @@ const ENV: ModelEnv = { mode: 'rfc-1g-v2', variant: null, pages: 1024, folioOrde
 
 /** A folio actor driven by hand: every message it sends and fact it records is kept. */
 function handFolio(order: number) {
-  const sent: { to: string; msg: Message }[] = [];
-  const recorded: { type: string; data: Payload }[] = [];
-  const port = {
-    id: 'f',
-    send: (to: string, msg: Message) => sent.push({ to, msg }),
-    record: (type: string, data: Payload) => recorded.push({ type, data }),
-    spawn: () => undefined
-  };
+  const { port, sent, recorded } = recordingPort('f');
   const actor = createActor(folioMachine, { input: { port, env: ENV, gmem: 'gmem0', base: 0, order, init: { hugePage: 'gmem0/hp1' } } }).start();
   const ask = (msg: Record<string, unknown>): Message => {
     const before = sent.length;

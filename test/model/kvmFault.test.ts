@@ -3,14 +3,14 @@
  * selection, retries when an invalidation overlaps, no reference held by SPTEs,
  * TLB-flush ordering of guest accesses before zaps, and variant B15.
  */
+import { recordingPort } from '../helpers/port.js';
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import type { Payload } from '../../src/events/logEntry.js';
 import type { Message } from '../../src/events/messages.js';
 import { kvmMmuMachine } from '../../src/machines/kvmMmuMachine.js';
 import type { ModelEnv } from '../../src/model/env.js';
 import { findVariant } from '../../src/model/variants.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record } from '../helpers/run.js';
@@ -28,14 +28,7 @@ const ENV: ModelEnv = {
 
 /** The MMU actor alone, driven by hand: what it sent and recorded. */
 function mmu() {
-  const sent: { to: string; msg: Message }[] = [];
-  const recorded: { type: string; data: Payload }[] = [];
-  const port = {
-    id: 'mmu',
-    send: (to: string, msg: Message) => void sent.push({ to, msg }),
-    record: (type: string, data: Payload) => void recorded.push({ type, data }),
-    spawn: () => undefined
-  };
+  const { port, sent, recorded } = recordingPort('mmu');
   const actor = createActor(kvmMmuMachine, { input: { port, env: ENV } }).start();
   const send = (from: string, msg: Message): Message | undefined => {
     const before = sent.length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtins.js';
 
 const SEEDS = Number(process.env['GMEMSIM_HUGE_SEEDS'] ?? 250);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/explore/explore.js';
 import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
 import { CHECKERS } from '../../src/projections/monitor.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { modeProblem, type Scenario, scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record, returns } from '../helpers/run.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/events/logEntry.js';
 import { findVariant } from '../../src/model/variants.js';
 import { CHECKERS } from '../../src/projections/monitor.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import type { Scenario } from '../../src/scenarios/schema.js';
 import { handHeader, LogBuilder } from '../helpers/logBuilder.js';

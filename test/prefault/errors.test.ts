@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ScenarioInput, scenarioSchema } from '../../src/scenarios/schema.js';
 import type { LogEntry } from '../../src/events/logEntry.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { facts, record, returns } from '../helpers/run.js';
 
 const PAGE = 4096;

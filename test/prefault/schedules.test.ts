@@ -4,7 +4,7 @@
  * full-size §6.3 scenarios, ~1 s a schedule, a few times each).
  */
 import { describe, expect, it } from 'vitest';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 
 const RUNS: readonly [string, number][] = [

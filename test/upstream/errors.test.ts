@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
 import { MODE_DEFAULT_SCENARIO } from '../../src/scenarios/builtins.js';
 import { ScenarioError } from '../../src/scenarios/load.js';

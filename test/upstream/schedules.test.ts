@@ -5,7 +5,7 @@
  * And each variant B2, B3, B5, B7 is found by a fixed-seed search.
  */
 import { describe, expect, it } from 'vitest';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import type { Scenario } from '../../src/scenarios/schema.js';
 

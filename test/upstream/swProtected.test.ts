@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/events/logEntry.js';
 import { ScenarioError } from '../../src/scenarios/load.js';
 import { modeProblem, scenarioSchema } from '../../src/scenarios/schema.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 import { facts, record, returns } from '../helpers/run.js';
 
 const PAGE = 4096;

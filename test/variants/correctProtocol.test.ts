@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/explore/explore.js';
 import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtins.js';
-import { runSchedule } from '../../src/runtime/runner.js';
+import { runSchedule } from '../../src/run/runner.js';
 
 const outDir = mkdtempSync(join(tmpdir(), 'gmemsim-soak-'));
 const SCHEDULES = Number(process.env['GMEMSIM_SOAK_SCHEDULES'] ?? 150);

@@ -3,7 +3,7 @@
  */
 import { NdjsonLogWriter } from '../../log/ndjsonWriter.js';
 import { scheduleSeed } from '../../explore/explore.js';
-import { runSchedule } from '../../runtime/runner.js';
+import { runSchedule } from '../../run/runner.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';
 import { resolveTarget } from '../options.js';
 import { describeViolation, type Out, violationSummary } from '../output.js';

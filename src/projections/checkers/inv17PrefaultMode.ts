@@ -11,7 +11,7 @@
  * inside that window, and the rc of a call made in guest mode.
  */
 import type { LogEntry } from '../../events/logEntry.js';
-import { modeRoot, type VcpuMode } from '../../machines/kvmMmuMachine.js';
+import { modeRoot, type VcpuMode } from '../../model/mmuRoots.js';
 import type { CheckerSpec } from '../checker.js';
 import { violation } from '../checker.js';
 import type { Violation } from '../violation.js';

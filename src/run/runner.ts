@@ -12,10 +12,8 @@ import { folioOrderOf, modeProblem, type Scenario, threadId } from '../scenarios
 import { GMEMSIM_VERSION } from '../version.js';
 import { vcpuId } from '../model/guestOps.js';
 import { actorFactories } from './actors.js';
-import { USYNC } from '../machines/userSyncMachine.js';
-import { HWPOISON } from '../machines/hwpoisonMachine.js';
-import { RandomStrategy, type Strategy } from './scheduler.js';
-import { type DeliveryObserver, type StopReason, World } from './world.js';
+import { RandomStrategy, type Strategy } from '../runtime/scheduler.js';
+import { type DeliveryObserver, type StopReason, World } from '../runtime/world.js';
 
 /** Options of {@link runSchedule}. */
 export interface RunOptions {
@@ -167,9 +165,9 @@ export function runSchedule(opts: RunOptions): RunResult {
   if (hasUpstreamKvm(env) || env.mode === 'fd-2022') world.spawn('shm', ACTOR.shm, {});
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
-  if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', 'lru', {});
-  if (usesUserEvents(opts.scenario)) world.spawn('usync', USYNC, { signallable: signallableEvents(opts.scenario) });
-  if (env.hwpoison === true) world.spawn('hwpoison', HWPOISON, {});
+  if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', ACTOR.lru, {});
+  if (usesUserEvents(opts.scenario)) world.spawn('usync', ACTOR.usync, { signallable: signallableEvents(opts.scenario) });
+  if (env.hwpoison === true) world.spawn('hwpoison', ACTOR.hwpoison, {});
   opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));
   opts.scenario.threads.forEach((_t, i) => world.post('world', threadId(i), { type: 'thread.run' }));
   opts.scenario.vcpus.forEach((v, i) => world.spawn('vcpu', vcpuId(i), { program: v.ops }));

@@ -1,0 +1,60 @@
+/**
+ * The actor kinds of the model and how each is created from the run's
+ * environment: one owner per kind. The world spawns them by kind name.
+ */
+import { createActor } from 'xstate';
+import type { ActorPort } from '../events/actorPort.js';
+import { folioMachine } from '../machines/folioMachine.js';
+import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
+import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
+import { kvmMmuMachine } from '../machines/kvmMmuMachine.js';
+import { kvmVmMachine } from '../machines/kvmVmMachine.js';
+import { kworkerMachine, runKworkerOp } from '../machines/kworkerMachine.js';
+import { lruMachine } from '../machines/lruMachine.js';
+import { mmMachine } from '../machines/mmMachine.js';
+import { shmemMachine } from '../machines/shmemMachine.js';
+import { userSyncMachine } from '../machines/userSyncMachine.js';
+import { runGuestOp, vcpuMachine } from '../machines/vcpuMachine.js';
+import { runVmmOp, vmmThreadMachine } from '../machines/vmmThreadMachine.js';
+import type { SpawnInputs } from '../model/actors.js';
+import type { ModelEnv } from '../model/env.js';
+import { machineOwner } from '../runtime/owner.js';
+import type { ActorFactories } from '../runtime/world.js';
+
+/** The environment of a guest_memfd created at run time (`kvm.gmem.create`): its own size and flags, no set-up binding. */
+function gmemEnv(env: ModelEnv, input: SpawnInputs['gmem']): ModelEnv {
+  if (input.pages === undefined) return env;
+  return { ...env, pages: input.pages, initShared: input.initShared === true, gmemMmap: input.mmap === true, folioOrder: 0, binding: null };
+}
+
+/** Actor factories for a run in `env`. */
+export function actorFactories(env: ModelEnv): ActorFactories {
+  return {
+    gmem: (id, port: ActorPort, input) =>
+      machineOwner(id, gmemInodeMachine, createActor(gmemInodeMachine, { input: { port, env: gmemEnv(env, input) } }).start()),
+    kvm: (id, port) => machineOwner(id, kvmVmMachine, createActor(kvmVmMachine, { input: { port, env } }).start()),
+    shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port, env } }).start()),
+    kworker: (id, port, input) =>
+      machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp } }).start()),
+    hwpoison: (id, port) => machineOwner(id, hwpoisonMachine, createActor(hwpoisonMachine, { input: { port } }).start()),
+    usync: (id, port, input) =>
+      machineOwner(
+        id,
+        userSyncMachine,
+        createActor(userSyncMachine, { input: { port, ...(input.signallable === undefined ? {} : { signallable: input.signallable }) } }).start()
+      ),
+    lru: (id, port) => machineOwner(id, lruMachine, createActor(lruMachine, { input: { port } }).start()),
+    mm: (id, port, input) => machineOwner(id, mmMachine, createActor(mmMachine, { input: { port, env, gmem: input.gmem } }).start()),
+    mmu: (id, port) => machineOwner(id, kvmMmuMachine, createActor(kvmMmuMachine, { input: { port, env } }).start()),
+    folio: (id, port, input) =>
+      machineOwner(
+        id,
+        folioMachine,
+        createActor(folioMachine, { input: { port, env, gmem: input.gmem, base: input.base, order: input.order, init: input.init } }).start()
+      ),
+    vmmThread: (id, port, input) =>
+      machineOwner(id, vmmThreadMachine, createActor(vmmThreadMachine, { input: { port, env, program: input.program, run: runVmmOp } }).start()),
+    vcpu: (id, port, input) =>
+      machineOwner(id, vcpuMachine, createActor(vcpuMachine, { input: { port, env, program: input.program, run: runGuestOp } }).start())
+  };
+}
