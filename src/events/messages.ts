@@ -15,12 +15,11 @@ export interface Message {
 }
 
 /** A message as delivered: the world adds the sender's id. */
-export type Delivered = Message & { readonly from: string };
+export type Delivered<M extends Message = Message> = M & { readonly from: string };
 
-/** The actor a reply to `m` goes to. */
-export function replyTarget(m: Delivered): string {
-  const r = m['replyTo'];
-  return typeof r === 'string' ? r : m.from;
+/** The actor a reply to `m` goes to: `replyTo` when the request names one, else the sender. */
+export function replyTarget(m: { readonly from: string; readonly replyTo?: unknown }): string {
+  return typeof m.replyTo === 'string' ? m.replyTo : m.from;
 }
 
 /** Lock names used by the model (spec §2). */

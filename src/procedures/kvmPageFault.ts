@@ -37,7 +37,7 @@ import { ACTOR, hasUpstreamKvm, hasVariant, type ModelEnv, PAGE_SIZE } from '../
 import { getFolio, type HeldFolio } from './filemap.js';
 import { fd2022PageFault } from './fd2022.js';
 import { getGmemFolio } from './gmemFolio.js';
-import { bool, callAny, lock, num, type Proc, str, unlock } from './proc.js';
+import { bool, call, callAny, lock, num, type Proc, str, unlock } from './proc.js';
 
 /** vCPU-local key of the errno of the last memory-fault exit when it is not EFAULT (`-EHWPOISON`, O17). */
 export const EXIT_ERRNO = 'vcpu:exitErrno';
@@ -356,7 +356,7 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     if (v1) yield* lock(gmem, 'invalidate', 'R');
     const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'kvm-pfn' });
     if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
-    if (ctx.env.hwpoison === true && bool(yield* callAny(ACTOR.hwpoison, { type: 'hwpoison.test', folio: f.folio }), 'poisoned')) {
+    if (ctx.env.hwpoison === true && (yield* call(ACTOR.hwpoison, { type: 'hwpoison.test', folio: f.folio })).poisoned) {
       // folio_test_hwpoison: unlock, put, -EHWPOISON.
       yield* callAny(f.folio, { type: 'folio.unlock' });
       yield* callAny(f.folio, { type: 'folio.put', why: 'kvm-pfn' });

@@ -12,7 +12,7 @@ import type { ProcContext } from './proc.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { getGmemFolio } from './gmemFolio.js';
 import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
-import { callAny, lock, type Proc, unlock } from './proc.js';
+import { call, callAny, lock, type Proc, unlock } from './proc.js';
 import { fdActor } from './vmOps.js';
 
 /** Runs a `memoryFailure` op. */
@@ -22,7 +22,7 @@ export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx:
   // memory_failure: the page must be in the page cache (no folio: not a guest_memfd page, nothing to do).
   const f = yield* getGmemFolio(gmem, op.index, { create: false, lock: true, why: 'memory-failure' });
   if (f === null || 'err' in f) return { rc: '-ENXIO' };
-  yield* callAny(ACTOR.hwpoison, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
+  yield* call(ACTOR.hwpoison, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
   // Simplification: the folio lock is dropped before error_remove_folio (the kernel holds it across, which would
   // nest invalidate_lock and mmu_lock inside a folio lock against spec §2).
   yield* callAny(f.folio, { type: 'folio.unlock' });

@@ -135,14 +135,14 @@ export function machineOwner(actor: string, machine: AnyStateMachine, ref: AnyAc
 
 /**
  * An owner made of several machines; `route` names the part that owns each
- * message type (undefined: no part does, a model error).
+ * message (undefined: no part does, a model error).
  */
-export function compositeOwner(actor: string, parts: readonly OwnerPart[], route: (type: string) => string | undefined): Owner {
+export function compositeOwner(actor: string, parts: readonly OwnerPart[], route: (msg: Delivered) => string | undefined): Owner {
   const byName = new Map(parts.map((p) => [p.name, p]));
   return {
     parts,
     deliver: (msg, observer) => {
-      const name = route(msg.type);
+      const name = route(msg);
       const part = name === undefined ? undefined : byName.get(name);
       if (part === undefined) throw new UnacceptedMessage(actor, actor, '(no part)', msg.type, msg.from);
       deliverTo(actor, part, msg, observer);

@@ -11,15 +11,18 @@
  * Messages are type aliases, not interfaces, so each is assignable to the flat
  * {@link Message} of the log.
  */
-import type { Message } from '../messages.js';
+import type { ActorPort } from '../actorPort.js';
+import { type Delivered, type Message, replyTarget } from '../messages.js';
 import type { FolioRequests } from './folio.js';
+import type { HwpoisonRequests } from './hwpoison.js';
 import type { LockRequests } from './lock.js';
 
 export type * from './folio.js';
+export type * from './hwpoison.js';
 export type * from './lock.js';
 
 /** Every request of every owner, keyed by message type, with its reply. */
-export type RequestMap = LockRequests & FolioRequests;
+export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests;
 
 /** A request message type. */
 export type RequestType = keyof RequestMap;
@@ -51,7 +54,9 @@ export const REPLY_TYPES: { readonly [K in RequestType]: readonly ReplyOf<K>['ty
   'folio.unpin': ['ack'],
   'folio.checkSafe': ['folio.safe'],
   'folio.access': ['folio.accessed'],
-  'folio.unmap': ['ack']
+  'folio.unmap': ['ack'],
+  'hwpoison.set': ['ack'],
+  'hwpoison.test': ['hwpoison.state']
 };
 
 /** True if `type` is a typed request. */
@@ -66,6 +71,14 @@ export function isRequestType(type: string): type is RequestType {
 export function isReplyTo<K extends RequestType>(k: K, m: Message): m is Message & ReplyOf<K> {
   const allowed: readonly string[] = REPLY_TYPES[k];
   return allowed.includes(m.type);
+}
+
+/**
+ * Answers request `req` (to its `replyTo`, else its sender) with `reply`, whose
+ * type the protocol fixes for the request's type.
+ */
+export function respond<M extends AnyRequest>(port: ActorPort, req: Delivered<M>, reply: ReplyOf<M['type']>): void {
+  port.send(replyTarget(req), reply);
 }
 
 /**
