@@ -17,6 +17,7 @@
  * `hwpoison.test{folio}` -> `hwpoison.state{poisoned}` (`folio_test_hwpoison`).
  * Kernel: `mm/memory-failure.c`, `include/linux/page-flags.h`.
  */
+import { typeHint } from '../model/typeHint.js';
 import { assertEvent, assign, setup } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
 import type { Delivered } from '../events/messages.js';
@@ -31,7 +32,7 @@ export interface HwpoisonContext {
 
 /** The hwpoison machine. */
 export const hwpoisonMachine = setup({
-  types: { context: {} as HwpoisonContext, events: {} as Delivered<HwpoisonInbox>, input: {} as { readonly port: ActorPort } },
+  types: { context: typeHint<HwpoisonContext>(), events: typeHint<Delivered<HwpoisonInbox>>(), input: typeHint<{ readonly port: ActorPort }>() },
   actions: {
     /** `memory_failure` -> `SetPageHWPoison`. */
     poison: assign(({ context, event }) => {

@@ -19,6 +19,7 @@
  * state is a live generator kept in the context: runs are reproduced by
  * re-execution, never by restoring snapshots.
  */
+import { typeHint } from '../model/typeHint.js';
 import { enqueueActions, setup } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
 import type { Message } from '../events/messages.js';
@@ -98,9 +99,9 @@ function advance<TOp extends { readonly op: string }>(ctx: ProgramContext<TOp>, 
 export function createProgramMachine<TOp extends { readonly op: string }>(machineId: string) {
   return setup({
     types: {
-      context: {} as ProgramContext<TOp>,
-      events: {} as ProgramEvent,
-      input: {} as ProgramInput<TOp>
+      context: typeHint<ProgramContext<TOp>>(),
+      events: typeHint<ProgramEvent>(),
+      input: typeHint<ProgramInput<TOp>>()
     },
     actions: {
       /** Runs the thread until its next request; raises `program.finished` when the program ended. */

@@ -22,6 +22,7 @@
  * the lock around other requests: lock discipline is an invariant (INV-4).
  * Kernel: `kernel/locking/rwsem.c`, `include/linux/rwlock.h`, `include/linux/fs.h`.
  */
+import { typeHint } from '../model/typeHint.js';
 import { assertEvent, assign, setup } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
 import type { Delivered, LockMode, LockName } from '../events/messages.js';
@@ -75,7 +76,7 @@ function leaves(ctx: RwLockContext, event: Delivered<LockInbox>): 'free' | 'read
 
 /** The rw-lock machine. */
 export const rwLockMachine = setup({
-  types: { context: {} as RwLockContext, events: {} as Delivered<LockInbox>, input: {} as RwLockInput },
+  types: { context: typeHint<RwLockContext>(), events: typeHint<Delivered<LockInbox>>(), input: typeHint<RwLockInput>() },
   actions: {
     /** Grants, queues or releases the claim of the event's sender. */
     apply: assign(({ context, event }) => ({ lock: apply(context, event) }))
