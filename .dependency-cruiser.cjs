@@ -51,10 +51,10 @@ module.exports = {
     },
     {
       name: 'machines-only-the-dsl',
-      comment: 'Owners may use the procedure DSL types (proc.ts) to run threads, but no kernel path.',
+      comment: 'Owners may use the types of the procedure DSL and kernel table (kernel.ts, types.ts) to run threads, but no kernel path.',
       severity: 'error',
       from: { path: '^src/machines/' },
-      to: { path: '^src/procedures/', pathNot: '^src/procedures/proc\\.ts$' }
+      to: { path: '^src/procedures/', pathNot: '^src/procedures/(kernel|types)\\.ts$' }
     },
     {
       name: 'projections-not-runtime',

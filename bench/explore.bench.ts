@@ -1,5 +1,5 @@
 /**
- * Exploration benchmark: for every variant in the registry (src/model/variants.ts,
+ * Exploration benchmark: for every variant in the registry (src/variants,
  * iterated at run time), time and schedules to the first violation per strategy
  * (median over 20 master seeds), shrink lengths before/after, and DPOR on the
  * small built-in configurations. Writes bench/results/explore.json.
@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dpor } from '../src/explore/dpor.js';
 import { explore } from '../src/explore/explore.js';
-import { VARIANTS } from '../src/model/variants.js';
+import { VARIANTS } from '../src/variants/index.js';
 import { findScenario } from '../src/scenarios/builtins.js';
 
 const { values: args } = parseArgs({ options: { variant: { type: 'string' } } });

@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { formatEntry } from '../src/events/logEntry.js';
 import { runSchedule } from '../src/run/runner.js';
 import { BUILTIN_SCENARIOS, findScenario } from '../src/scenarios/builtins.js';
-import { VARIANTS } from '../src/model/variants.js';
+import { VARIANTS } from '../src/variants/index.js';
 
 const { values } = parseArgs({
   options: {

@@ -6,6 +6,7 @@ import { randomInt } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
 import { LogExistsError, LogFormatError } from '../log/logErrors.js';
 import { ModelError } from '../runtime/world.js';
+import { UnknownVariantError, VariantModeError } from '../variants/index.js';
 import { ScenarioError } from '../scenarios/load.js';
 import { GMEMSIM_VERSION } from '../version.js';
 import { exploreCommand } from './commands/explore.js';
@@ -24,7 +25,14 @@ function withErrors(out: Out, fn: () => ExitCode): ExitCode {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof LogFormatError || e instanceof ScenarioError || e instanceof LogExistsError || e instanceof UsageError) {
+    if (
+      e instanceof LogFormatError ||
+      e instanceof ScenarioError ||
+      e instanceof LogExistsError ||
+      e instanceof UsageError ||
+      e instanceof UnknownVariantError ||
+      e instanceof VariantModeError
+    ) {
       out.error(e.message);
       out.summary({ error: e.message, exitCode: EXIT.badInput });
       return EXIT.badInput;

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { IMPLEMENTED_MODES, isMode, MODES } from '../model/modes.js';
-import { findVariant, VARIANTS } from '../model/variants.js';
+import { findVariant, VARIANTS } from '../variants/index.js';
 import { MODE_DEFAULT_SCENARIO } from '../scenarios/builtins.js';
 import { loadScenario } from '../scenarios/load.js';
 import type { Scenario } from '../scenarios/schema.js';

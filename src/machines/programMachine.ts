@@ -26,14 +26,17 @@ import type { Message } from '../events/messages.js';
 import { ALL_REPLY_TYPES } from '../events/protocol/index.js';
 import type { ModelEnv } from '../model/env.js';
 import type { OpResult } from '../model/ops.js';
-import type { Proc, ProcContext, ProcFactory, ThreadLocals } from '../procedures/proc.js';
+import type { KernelPaths, Proc, ProcContext, ProcFactory, ThreadLocals } from '../procedures/kernel.js';
 
 /** Input of a program machine. */
 export interface ProgramInput<TOp extends { readonly op: string }> {
   readonly port: ActorPort;
   readonly env: ModelEnv;
   readonly program: readonly TOp[];
+  /** Starts the kernel path of one op (the dispatch over the op kinds of the program). */
   readonly run: ProcFactory<TOp>;
+  /** The named kernel paths of the run's protocol design (`ProcContext.kernel`). */
+  readonly kernel: KernelPaths;
 }
 
 interface ProgramContext<TOp extends { readonly op: string }> {
@@ -41,6 +44,7 @@ interface ProgramContext<TOp extends { readonly op: string }> {
   readonly env: ModelEnv;
   readonly program: readonly TOp[];
   readonly run: ProcFactory<TOp>;
+  readonly kernel: KernelPaths;
   readonly locals: ThreadLocals;
   /** Index of the op running (or next to run). */
   readonly pc: number;
@@ -67,7 +71,13 @@ interface Advanced {
 function advance<TOp extends { readonly op: string }>(ctx: ProgramContext<TOp>, reply: Message | undefined): Advanced {
   let { pc, proc } = ctx;
   let resume = reply;
-  const procCtx: ProcContext = { self: ctx.port.id, env: ctx.env, locals: ctx.locals, record: (type, data) => ctx.port.record(type, data) };
+  const procCtx: ProcContext = {
+    self: ctx.port.id,
+    env: ctx.env,
+    locals: ctx.locals,
+    record: (type, data) => ctx.port.record(type, data),
+    kernel: ctx.kernel
+  };
   for (;;) {
     const op = ctx.program[pc];
     if (op === undefined) return { pc, proc: null, blocked: false };
@@ -118,6 +128,7 @@ export function createProgramMachine<TOp extends { readonly op: string }>(machin
       env: input.env,
       program: input.program,
       run: input.run,
+      kernel: input.kernel,
       locals: new Map(),
       pc: 0,
       proc: null

@@ -25,45 +25,7 @@
  * the kernel the exit returns to the same userspace thread.
  */
 import type { VcpuOp } from '../model/guestOps.js';
-import type { OpResult } from '../model/ops.js';
-import { guestAccess, mapGpaRange } from '../procedures/guest.js';
-import type { Proc, ProcContext } from '../procedures/proc.js';
-import {
-  injectRootAllocFailure,
-  preFault,
-  preFaultTest,
-  setVcpuMode,
-  signalVcpu,
-  vcpuSignalEvent,
-  vcpuWaitEvent,
-  withExitErrno
-} from '../procedures/prefault.js';
 import { createProgramMachine } from './programMachine.js';
 
-/** The kernel path that runs guest op `op`. */
-export function runGuestOp(op: VcpuOp, ctx: ProcContext): Proc<OpResult> {
-  switch (op.op) {
-    // vCPU ioctls issued by the VMM on this thread (O13; procedures/prefault.ts).
-    case 'preFault':
-      return preFault(op, ctx);
-    case 'preFaultTest':
-      return preFaultTest(op, ctx);
-    case 'setVcpuMode':
-      return setVcpuMode(op, ctx);
-    case 'injectRootAllocFailure':
-      return injectRootAllocFailure(op.count, ctx);
-    case 'signalVcpu':
-      return signalVcpu(ctx);
-    case 'waitEvent':
-      return vcpuWaitEvent(op.event);
-    case 'signalEvent':
-      return vcpuSignalEvent(op.event);
-    case 'guestAccess':
-      return ctx.env.hwpoison === true ? withExitErrno(guestAccess(op, ctx), ctx) : guestAccess(op, ctx);
-    case 'mapGpaRange':
-      return mapGpaRange(op, ctx);
-  }
-}
-
-/** The vCPU machine. */
+/** The vCPU machine (its op dispatch: `runVcpuOp` in `src/procedures/dispatch.ts`, through the run's protocol table). */
 export const vcpuMachine = createProgramMachine<VcpuOp>('vcpu');

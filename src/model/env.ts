@@ -75,6 +75,8 @@ export interface ModelEnv {
   readonly vm?: VmConfig;
   /** The run injects memory failures (O17): `kvm_gmem_get_pfn` tests `PG_hwpoison` (actor `hwpoison`); absent = false. */
   readonly hwpoison?: boolean;
+  /** The design's guest_memfd allocates huge folios from a HugeTLB subpool (RFC 1G; the mode table's capability); absent = false. */
+  readonly hugetlbAllocator?: boolean;
 }
 
 /** True in the upstream modes (VM attribute array, memslots as the truth, O6). */

@@ -14,7 +14,7 @@ export const FOLIO_ORDERS = [0, 9, 18] as const;
 
 /** True if the run backs the guest_memfd with HugeTLB pages (modes rfc-1g-v2 and rfc-1g-v1, folios of 2M or 1G). */
 export function usesHugetlb(env: ModelEnv): boolean {
-  return (env.mode === 'rfc-1g-v2' || env.mode === 'rfc-1g-v1') && env.folioOrder > 0;
+  return env.hugetlbAllocator === true && env.folioOrder > 0;
 }
 
 /** Pages of one hugepage of the run (1 when the run has no HugeTLB allocator). */

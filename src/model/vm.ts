@@ -43,3 +43,10 @@ export function memslotsOf(env: ModelEnv): readonly MemslotConfig[] {
 export function vmTypeOf(env: ModelEnv): VmType {
   return env.vm?.type ?? (env.initShared && env.gmemMmap === true ? 'DEFAULT' : 'SW_PROTECTED');
 }
+
+/** `KVM_MEMORY_ATTRIBUTE_PRIVATE`. */
+export const KVM_MEMORY_ATTRIBUTE_PRIVATE = 1 << 3;
+/** Highest guest physical address + 1 the model accepts (52-bit). */
+export const GPA_LIMIT = 2 ** 52;
+/** Memslot ids per address space (`KVM_USER_MEM_SLOTS`). */
+export const KVM_USER_MEM_SLOTS = 32764;

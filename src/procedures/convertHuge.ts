@@ -25,17 +25,17 @@
  *
  * SHAREABILITY_GUEST is the `private: true` value of the inode's attribute map.
  */
-import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import { hugePages } from '../model/hugetlb.js';
-import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
+import type { OpResult } from '../model/ops.js';
 import { convertRange } from './convert.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
-import { archInvalidateRange, hugepagesIn, invalidateBeginRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
-import { bool, callAny, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+import { archInvalidateRange, hugepagesIn, invalidateBeginFileRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
+import type { ConvertOp, Proc, ProcContext } from './kernel.js';
+import { bool, bools, callAny, lock, num, nums, str, strs, unlock } from './proc.js';
 
 /** Runs a `convert` op in mode rfc-1g-v2. */
-export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx: ProcContext): Proc<OpResult> {
+export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult> {
   const range = convertRange(op.offset, op.size, ctx.env.pages);
   if (range === null) return { rc: '-EINVAL' };
   const toPrivate = op.to === 'private';
@@ -48,17 +48,17 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
   }
   const starts = nums(runs, 'starts');
   const ends = nums(runs, 'ends');
-  const privs = runs['privs'] as readonly boolean[];
+  const privs = bools(runs, 'privs');
   const work: { start: number; end: number }[] = [];
   starts.forEach((s, i) => {
-    if (privs[i] !== toPrivate) work.push({ start: s, end: ends[i] as number });
+    if (privs[i] !== toPrivate) work.push({ start: s, end: ends[i] ?? s });
   });
   if (work.length === 0) {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: '0' };
   }
   const rounded = work.map((w) => roundOut(w.start, w.end, nr, ctx.env.pages));
-  const ranges = yield* invalidateBeginRanges(
+  const ranges = yield* invalidateBeginFileRanges(
     rounded.map((r) => r.start),
     rounded.map((r) => r.end)
   );
@@ -80,16 +80,17 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
   } else {
     yield* zapRanges(ranges, 'private');
     // kvm_gmem_shareability_apply(SHAREABILITY_ALL): arch-invalidate before the pages are tracked as shared (INV-16).
-    if (!hasVariant(ctx.env, 'B22')) for (const w of work) yield* archInvalidateRange(w.start, w.end, 'convert');
+    for (const w of work) yield* ctx.kernel.kvm_gmem_convert_arch_invalidate(w.start, w.end, ctx);
   }
   for (const w of work) yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: toPrivate });
   if (nr === 1) return yield* finish({ rc: '0' });
   const split: number[] = [];
   for (const r of rounded) {
     for (const hp of yield* hugepagesIn(r.start, r.end)) {
-      // B12 keeps the huge folio whole and exposes it to core-mm with mixed subpages.
-      if (!toPrivate && hp.kind === 'huge' && !hasVariant(ctx.env, 'B12')) {
-        if (yield* splitHugepage(hp.folio, hp.base, 'convert')) {
+      if (!toPrivate && hp.kind === 'huge') {
+        const r = yield* ctx.kernel.kvm_gmem_split_for_shared(hp.folio, hp.base, ctx);
+        if (r === 'kept') continue;
+        if (r === 'split') {
           split.push(hp.base);
           continue;
         }
@@ -105,4 +106,14 @@ export function* convertShareability(op: Extract<VmmOp, { op: 'convert' }>, ctx:
     }
   }
   return yield* finish({ rc: '0' });
+}
+
+/** `kvm_arch_gmem_invalidate` of the converted indices `[start, end)` (`kvm_gmem_shareability_apply` to SHAREABILITY_ALL, INV-16). */
+export function* kvmGmemConvertArchInvalidate(start: number, end: number, _ctx: ProcContext): Proc<void> {
+  yield* archInvalidateRange(start, end, 'convert');
+}
+
+/** `kvm_gmem_split_folio_in_filemap` of a huge folio whose hugepage now has a shared index: `busy` if it had unexpected references. */
+export function* kvmGmemSplitForShared(folio: string, base: number, _ctx: ProcContext): Proc<'split' | 'busy' | 'kept'> {
+  return (yield* splitHugepage(folio, base, 'convert')) ? 'split' : 'busy';
 }

@@ -17,17 +17,14 @@
  */
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import { hugeFloor, hugePages, usesHugetlb } from '../model/hugetlb.js';
-import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
+import type { OpResult } from '../model/ops.js';
 import { getFolioOrErr } from './filemap.js';
-import { fallocateFd2022 } from './fd2022.js';
-import { callAny, lock, type Proc, unlock } from './proc.js';
+import type { FallocateOp, Proc, ProcContext } from './kernel.js';
+import { callAny, lock, unlock } from './proc.js';
 import { takeSignal } from './signals.js';
 
-/** Runs a `fallocate` op. */
-export function* fallocate(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: ProcContext): Proc<OpResult> {
-  // fd-2022: fallocate(mode 0) maps private and notifies KVM (fd2022.ts).
-  if (ctx.env.mode === 'fd-2022') return yield* fallocateFd2022(op, ctx);
+/** `kvm_gmem_fallocate` in allocate mode (`kvm_gmem_allocate`). */
+export function* kvmGmemFallocate(op: FallocateOp, ctx: ProcContext): Proc<OpResult> {
   if (!op.keepSize) return { rc: '-EOPNOTSUPP' };
   if (op.size === 0 || op.offset % PAGE_SIZE !== 0 || op.size % PAGE_SIZE !== 0) return { rc: '-EINVAL' };
   let start = op.offset / PAGE_SIZE;

@@ -27,17 +27,23 @@
  * The notifier calls are steps the calling thread makes into the MMU (as the
  * kernel runs the callbacks in the fallocating thread), one delivery each.
  */
-import type { ProcContext } from './proc.js';
 import { rootFor } from '../model/mmuRoots.js';
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
-import type { OpResult, VmmOp } from '../model/ops.js';
+import type { OpResult } from '../model/ops.js';
 import { getFolio } from './filemap.js';
-import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
-import { FAULT_RETRIES_MAX, type FaultOutcome, type FaultRequest, recordMemoryFaultExit } from './kvmPageFault.js';
-import { bool, callAny, lock, num, type Proc, unlock } from './proc.js';
+import { gmemInvalidateEnd } from './gmemInvalidate.js';
+import type { FallocateOp, Proc, ProcContext } from './kernel.js';
+import { FAULT_RETRIES_MAX, recordMemoryFaultExit } from './memoryFaultExit.js';
+import { bool, callAny, lock, num, unlock } from './proc.js';
+import type { FaultOutcome, FaultRequest } from './types.js';
 
 /** The rc of a guest access that exits with `KVM_EXIT_MEMORY_ERROR` (fd-2022's name for the memory-fault exit). */
 export const KVM_EXIT_MEMORY_ERROR = 'KVM_EXIT_MEMORY_ERROR';
+
+/** fd-2022's KVM_RUN return code of a memory-fault exit. */
+export function fd2022MemoryFaultExitRc(_ctx: ProcContext): string {
+  return KVM_EXIT_MEMORY_ERROR;
+}
 
 /**
  * `fallocate(mode 0)` on the backing store (map private): `-EINVAL` for an
@@ -45,14 +51,14 @@ export const KVM_EXIT_MEMORY_ERROR = 'KVM_EXIT_MEMORY_ERROR';
  * file); under `invalidate_lock(R)`: notifier invalidation (zap shared SPTEs),
  * allocate each page, end.
  */
-export function* fallocateFd2022(op: Extract<VmmOp, { op: 'fallocate' }>, ctx: ProcContext): Proc<OpResult> {
+export function* fallocateFd2022(op: FallocateOp, ctx: ProcContext): Proc<OpResult> {
   if (op.size === 0 || op.offset % PAGE_SIZE !== 0 || op.size % PAGE_SIZE !== 0) return { rc: '-EINVAL' };
   const start = op.offset / PAGE_SIZE;
   const end = start + op.size / PAGE_SIZE;
   if (end > ctx.env.pages) return { rc: '-EINVAL' };
   yield* lock(ACTOR.gmem, 'invalidate', 'R');
   // memfile_notifier fallocate callback: KVM zaps the shared mappings of the gfns that become private.
-  const ranges = yield* gmemInvalidateBegin(start, end, 'shared', ctx.env);
+  const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'shared', ctx);
   for (let index = start; index < end;) {
     const f = yield* getFolio(index, { create: true, lock: true, why: 'fallocate' });
     if (f === null) throw new Error('shmem_getpage with SGP_FALLOC returned nothing');
@@ -76,7 +82,7 @@ interface Pfn {
 type Attempt = FaultOutcome | { readonly kind: 'retry' };
 
 /** The KVM page fault of mode fd-2022 (4K leaves only). */
-export function* fd2022PageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
+export function* fd2022PageFault(req: FaultRequest, ctx: ProcContext): Proc<FaultOutcome> {
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     const r = yield* fd2022Attempt(ctx, req, attempt);
     if (r.kind !== 'retry') return r;

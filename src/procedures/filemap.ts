@@ -1,50 +1,37 @@
 /**
- * Page-cache helpers shared by kernel paths: `filemap_get_folio` /
- * `__filemap_get_folio(FGP_LOCK|FGP_CREAT)` as a lookup at the inode followed by
- * `folio_try_get` (+ lock) at the folio, retried when the folio was truncated in
- * between (the mapping check after `folio_lock`).
+ * Page-cache lookups shared by kernel paths (`mm/filemap.c`,
+ * `kvm_gmem_get_folio`): `filemap_get_folio` / `__filemap_get_folio(FGP_LOCK |
+ * FGP_CREAT)` as a lookup at the inode followed by `folio_try_get` (+ lock) at the
+ * folio, retried when the folio was truncated in between (the mapping check
+ * after `folio_lock`).
  */
 import { ACTOR } from '../model/env.js';
-import { bool, callAny, num, type Proc, str } from './proc.js';
-
-/** A folio held by the caller (one reference; locked if asked). */
-export interface HeldFolio {
-  readonly folio: string;
-  readonly base: number;
-  readonly order: number;
-  readonly uptodate: boolean;
-}
+import type { Proc } from './kernel.js';
+import { bool, callAny, num, str } from './proc.js';
+import type { FolioErr, HeldFolio, LookupOptions } from './types.js';
 
 /** Retries before a lookup gives up (a bound on every loop). */
 export const LOOKUP_RETRIES_MAX = 8;
 
 /**
- * Looks up (and with `create`, allocates) the folio covering `index`, takes a
- * reference and, with `lock`, the folio lock. Returns null if there is no folio
- * and `create` is false.
+ * Looks up (and with `create`, allocates) the folio covering `index` of the
+ * scenario's guest_memfd, takes a reference and, with `lock`, the folio lock.
+ * Returns null if there is no folio and `create` is false. Throws if the
+ * allocation fails (callers that can see `-ENOMEM` use {@link getFolioOrErr}).
  */
-export function* getFolio(index: number, opts: { create: boolean; lock: boolean; why: string }): Proc<HeldFolio | null> {
+export function* getFolio(index: number, opts: LookupOptions): Proc<HeldFolio | null> {
   const r = yield* getFolioOrErr(index, opts);
   if (r !== null && 'err' in r) throw new Error(`filemap_get_folio of index ${index} failed with ${r.err}`);
   return r;
 }
 
-/** A lookup that failed: `-ENOMEM` (subpool empty) or the errno of a guest_memfd that does not exist. */
-export interface FolioErr {
-  readonly err: string;
-}
-
 /**
- * {@link getFolio} that reports allocation failures instead of throwing: the
- * HugeTLB subpool had no page (`-ENOMEM`, O3 RFC 1G) or the file does not exist.
- * A frozen folio (a split or merge in progress) fails `folio_try_get` like a
- * truncated one, and the lookup is retried.
+ * {@link getFolio} on guest_memfd `gmem` that reports allocation failures
+ * instead of throwing: the HugeTLB subpool had no page (`-ENOMEM`, O3 RFC 1G) or
+ * the file does not exist. A frozen folio (a split or merge in progress) fails
+ * `folio_try_get` like a truncated one, and the lookup is retried.
  */
-export function* getFolioOrErr(
-  index: number,
-  opts: { create: boolean; lock: boolean; why: string },
-  gmem: string = ACTOR.gmem
-): Proc<HeldFolio | FolioErr | null> {
+export function* getFolioOrErr(index: number, opts: LookupOptions, gmem: string = ACTOR.gmem): Proc<HeldFolio | FolioErr | null> {
   for (let attempt = 0; attempt < LOOKUP_RETRIES_MAX; attempt++) {
     const r = yield* callAny(gmem, { type: 'gmem.filemap.get', index, create: opts.create });
     if (r.type === 'gmem.error') return { err: str(r, 'rc') };

@@ -29,23 +29,21 @@
  * per-index `xa_store` loop, or, with variants B13 / B13-INV, one
  * `xa_store_range` that replaces every overlapping multi-index entry whole.
  */
-import type { ProcContext } from './proc.js';
-import { ACTOR, hasVariant } from '../model/env.js';
+import { ACTOR } from '../model/env.js';
 import { hugePages, usesHugetlb } from '../model/hugetlb.js';
 import { rangesOf } from './gmemInvalidate.js';
 import { hugepagesIn, splitHugepage, zapRanges } from './hugepage.js';
-import { bool, callAny, lock, nums, type Proc, strs, unlock } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { bools, callAny, lock, nums, strs, unlock } from './proc.js';
+import type { GmemRange, ShouldSetPrivate } from './types.js';
 
-/** A guest_memfd index range behind a gfn range. */
-export interface GmemRange {
-  readonly gmem: string;
-  readonly start: number;
-  readonly end: number;
-}
-
-/** How this run stores faultability: per index (v1) or as a clobbering range entry (B13). */
-function storeHow(ctx: ProcContext): 'index' | 'range' {
-  return hasVariant(ctx.env, 'B13') || hasVariant(ctx.env, 'B13-INV') ? 'range' : 'index';
+/**
+ * `kvm_gmem_set_faultable` (S-1G-v1): stores `faultable` over `[start, end)`
+ * of `gmem` index by index (`xa_store`), so a later store over part of the
+ * range leaves the rest as it is.
+ */
+export function* kvmGmemSetFaultable(gmem: string, start: number, end: number, faultable: boolean, _ctx: ProcContext): Proc<void> {
+  yield* callAny(gmem, { type: 'gmem.faultable.store', start, end, faultable, how: 'index' });
 }
 
 /** The guest_memfd ranges the gfns `[start, end)` map to through memslots with a guest_memfd. */
@@ -66,51 +64,39 @@ export function* gmemRangesOf(start: number, end: number): Proc<GmemRange[]> {
   return out;
 }
 
-/** Outcome of {@link v1ShouldSetPrivate}: `-EINVAL`, or the guest_memfds whose `invalidate_lock` is still held for the commit. */
-export type ShouldSetPrivate = { readonly rc: '-EINVAL' } | { readonly rc: null; readonly held: readonly string[]; readonly restore: readonly FaultableRun[] };
-
-/** A guest_memfd index range that was faultable before {@link v1ShouldSetPrivate} cleared it. */
-export interface FaultableRun {
-  readonly gmem: string;
-  readonly start: number;
-  readonly end: number;
-}
-
 /**
  * `kvm_gmem_should_set_attributes_private` for every range: `-EINVAL`
  * (faultability restored, locks dropped) if a folio is still mapped or
  * referenced; else the `invalidate_lock`s stay held (INV-4: the whole
  * check-then-commit sequence) until {@link v1CommitDone} after the VM store.
  */
-export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number): Proc<ShouldSetPrivate> {
-  const how = storeHow(ctx);
+export function* v1ShouldSetPrivate(start: number, end: number, ctx: ProcContext): Proc<ShouldSetPrivate> {
   const held: string[] = [];
-  const restore: FaultableRun[] = [];
-  const check = hasVariant(ctx.env, 'B11') ? 'mapcount-pincount' : 'refcount';
+  const restore: GmemRange[] = [];
   for (const r of yield* gmemRangesOf(start, end)) {
     if (!held.includes(r.gmem)) {
       yield* lock(r.gmem, 'invalidate', 'W');
       held.push(r.gmem);
     }
     const before = yield* callAny(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
-    yield* callAny(r.gmem, { type: 'gmem.faultable.store', start: r.start, end: r.end, faultable: false, how });
+    yield* ctx.kernel.kvm_gmem_set_faultable(r.gmem, r.start, r.end, false, ctx);
     const list = yield* callAny(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
     let busy = false;
     for (const folio of strs(list, 'folios')) {
-      if (!bool(yield* callAny(folio, { type: 'folio.checkSafe', check }), 'ok')) {
+      if (!(yield* ctx.kernel.kvm_gmem_is_safe_for_conversion(folio, ctx)).ok) {
         busy = true;
         break;
       }
     }
     const starts = nums(before, 'starts');
     const ends = nums(before, 'ends');
-    const was = before['faultable'] as readonly boolean[];
-    const runs: FaultableRun[] = [];
-    for (let i = 0; i < starts.length; i++) if (was[i] === true) runs.push({ gmem: r.gmem, start: starts[i] as number, end: ends[i] as number });
+    const was = bools(before, 'faultable');
+    const runs: GmemRange[] = [];
+    for (let i = 0; i < starts.length; i++) if (was[i] === true) runs.push({ gmem: r.gmem, start: starts[i] ?? 0, end: ends[i] ?? 0 });
     if (busy) {
       // Restore what was faultable before (v1 set the whole range faultable again).
-      for (const run of runs) yield* callAny(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
-      yield* v1CommitDone(held);
+      for (const run of runs) yield* ctx.kernel.kvm_gmem_set_faultable(run.gmem, run.start, run.end, true, ctx);
+      yield* v1CommitDone(held, ctx);
       return { rc: '-EINVAL' };
     }
     restore.push(...runs);
@@ -123,14 +109,13 @@ export function* v1ShouldSetPrivate(ctx: ProcContext, start: number, end: number
  * fails after it (`xa_reserve` -> `-ENOMEM`, O6 step 3): the indices that were
  * faultable become faultable again, then the `invalidate_lock`s are dropped.
  */
-export function* v1Abort(ctx: ProcContext, held: readonly string[], restore: readonly FaultableRun[]): Proc<void> {
-  const how = storeHow(ctx);
-  for (const run of restore) yield* callAny(run.gmem, { type: 'gmem.faultable.store', start: run.start, end: run.end, faultable: true, how });
-  yield* v1CommitDone(held);
+export function* v1Abort(held: readonly string[], restore: readonly GmemRange[], ctx: ProcContext): Proc<void> {
+  for (const run of restore) yield* ctx.kernel.kvm_gmem_set_faultable(run.gmem, run.start, run.end, true, ctx);
+  yield* v1CommitDone(held, ctx);
 }
 
 /** Drops the `invalidate_lock`s {@link v1ShouldSetPrivate} kept across the commit. */
-export function* v1CommitDone(held: readonly string[]): Proc<void> {
+export function* v1CommitDone(held: readonly string[], _ctx: ProcContext): Proc<void> {
   for (const gmem of [...held].reverse()) yield* unlock(gmem, 'invalidate', 'W');
 }
 
@@ -149,13 +134,12 @@ function* zapHugepageSptes(gmem: string, base: number, nr: number): Proc<void> {
  * their hugepages), then set faultable. Runs inside the attribute change's invalidation (after the store, before
  * the post-set end). Variant B21 skips the split: the range becomes faultable while its huge folio stays whole.
  */
-export function* v1SetShared(ctx: ProcContext, start: number, end: number): Proc<void> {
-  const how = storeHow(ctx);
+export function* v1SetShared(start: number, end: number, ctx: ProcContext, opts: { readonly splitHugepages: boolean } = { splitHugepages: true }): Proc<void> {
   const nr = hugePages(ctx.env);
   for (const r of yield* gmemRangesOf(start, end)) {
     yield* lock(r.gmem, 'invalidate', 'W');
     const stuck: { start: number; end: number }[] = [];
-    if (usesHugetlb(ctx.env) && !hasVariant(ctx.env, 'B21')) {
+    if (opts.splitHugepages && usesHugetlb(ctx.env)) {
       for (const hp of yield* hugepagesIn(r.start, r.end)) {
         if (hp.kind !== 'huge') continue;
         yield* zapHugepageSptes(r.gmem, hp.base, nr);
@@ -165,9 +149,30 @@ export function* v1SetShared(ctx: ProcContext, start: number, end: number): Proc
     // Set faultable on the range minus the hugepages that could not be split (bounded by the hugepage count).
     let at = r.start;
     for (const s of [...stuck, { start: r.end, end: r.end }]) {
-      if (at < s.start) yield* callAny(r.gmem, { type: 'gmem.faultable.store', start: at, end: s.start, faultable: true, how });
+      if (at < s.start) yield* ctx.kernel.kvm_gmem_set_faultable(r.gmem, at, s.start, true, ctx);
       at = s.end;
     }
     yield* unlock(r.gmem, 'invalidate', 'W');
   }
+}
+
+/** Upstream: `KVM_SET_MEMORY_ATTRIBUTES` has no guest_memfd step before a change to private. */
+export function* noGmemShouldSetPrivate(_start: number, _end: number, _ctx: ProcContext): Proc<ShouldSetPrivate> {
+  yield* [];
+  return { rc: null, held: [], restore: [] };
+}
+
+/** Upstream: no guest_memfd step after a change to shared. */
+export function* noGmemSetShared(_start: number, _end: number, _ctx: ProcContext): Proc<void> {
+  yield* [];
+}
+
+/** Upstream: nothing to undo or unlock. */
+export function* noGmemAttributeStep(_held: readonly string[], _ctx: ProcContext): Proc<void> {
+  yield* [];
+}
+
+/** Upstream: nothing to restore. */
+export function* noGmemAbort(_held: readonly string[], _restore: readonly GmemRange[], _ctx: ProcContext): Proc<void> {
+  yield* [];
 }

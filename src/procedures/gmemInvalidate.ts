@@ -1,52 +1,29 @@
 /**
  * `kvm_gmem_invalidate_begin` / `kvm_gmem_invalidate_end` (spec O4 step 2/4,
- * O7a step 5/6, O12): for the memslot bindings overlapping the file range, take
- * `mmu_lock` for write, `kvm_mmu_invalidate_begin`, add the GFN range and zap
- * the SPTEs the filter selects, and later `kvm_mmu_invalidate_end`.
- * `begin` happens only if a binding overlaps (F-b25a), so begin and end stay
- * balanced. Begin, range_add and zap are separate deliveries (spec §7.2).
- * Variant B1 restores the pre-fix bug: begin even when no binding overlaps, end
- * only when one does (F-b25a). Variant B20 zaps only PRIVATE SPTEs in every
- * guest_memfd-originated invalidation (PUNCH_HOLE, release, memory failure), as
- * a kernel without `kvm_gmem_get_invalidate_filter` would: the shared SPTEs of a
- * GMEM_ONLY memslot, which map guest_memfd pages, survive (INV-21).
+ * O7a step 5/6, O12; `virt/kvm/guest_memfd.c`): for the memslot bindings
+ * overlapping the file range, take `mmu_lock` for write,
+ * `kvm_mmu_invalidate_begin`, add the GFN range and zap the SPTEs the filter
+ * selects (`kvm_gmem_get_invalidate_filter`), and later
+ * `kvm_mmu_invalidate_end`. `begin` happens only if a binding overlaps
+ * (F-b25a), so begin and end stay balanced. Begin, range_add and zap are
+ * separate deliveries (spec §7.2). Variants B1 and B20 replace
+ * `kvm_gmem_invalidate_begin` and `kvm_gmem_get_invalidate_filter`.
  */
-import { ACTOR, hasVariant, type ModelEnv } from '../model/env.js';
 import type { Message } from '../events/messages.js';
-import { callAny, lock, nums, type Proc, unlock } from './proc.js';
+import { ACTOR } from '../model/env.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { callAny, lock, nums, unlock } from './proc.js';
+import type { GfnRanges, ZapFilter } from './types.js';
 
-/** GFN ranges an invalidation covers (parallel lists). */
-export interface GfnRanges {
-  readonly starts: readonly number[];
-  readonly ends: readonly number[];
+/** `kvm_gmem_get_invalidate_filter`: a guest_memfd-originated invalidation zaps what its caller asks (shared SPTEs of GMEM_ONLY memslots included). */
+export function kvmGmemGetInvalidateFilter(requested: ZapFilter): ZapFilter {
+  return requested;
 }
 
-/** Which SPTEs a zap removes. */
-export type ZapFilter = 'shared' | 'private' | 'both';
-
-/**
- * The filter a guest_memfd-originated invalidation zaps with: what the caller
- * asks, or only PRIVATE SPTEs under variant B20 (the filter of a kernel without
- * the GMEM_ONLY case of `kvm_gmem_get_invalidate_filter`).
- */
-export function gmemZapFilter(filter: ZapFilter, env: ModelEnv): ZapFilter {
-  return hasVariant(env, 'B20') ? 'private' : filter;
-}
-
-/** Begins an invalidation of file indices `[start, end)`; returns what `end` must close. */
-export function* gmemInvalidateBegin(start: number, end: number, filter: ZapFilter, env: ModelEnv): Proc<GfnRanges> {
-  const b = yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start, end });
-  const ranges: GfnRanges = { starts: nums(b, 'gfnStarts'), ends: nums(b, 'gfnEnds') };
-  if (ranges.starts.length === 0) {
-    if (hasVariant(env, 'B1')) {
-      // B1: begin is unconditional, but end (below) only runs for overlapping bindings.
-      yield* lock(ACTOR.mmu, 'mmu', 'W');
-      yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-      yield* unlock(ACTOR.mmu, 'mmu', 'W');
-    }
-    return ranges;
-  }
-  yield* invalidateBeginRanges(ranges, filter, env);
+/** `kvm_gmem_invalidate_begin` of file indices `[start, end)`; returns what {@link gmemInvalidateEnd} must close. */
+export function* kvmGmemInvalidateBegin(start: number, end: number, filter: ZapFilter, ctx: ProcContext): Proc<GfnRanges> {
+  const ranges = rangesOf(yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start, end }));
+  yield* invalidateBeginRanges(ranges, filter, ctx);
   return ranges;
 }
 
@@ -57,25 +34,25 @@ export function rangesOf(bindings: Message): GfnRanges {
 
 /**
  * `mmu_lock(W)`, `kvm_mmu_invalidate_begin`, then per range `range_add` and the
- * zap the filter selects ({@link gmemZapFilter}), `mmu_lock` released: the begin
- * half of a guest_memfd invalidation over already-resolved GFN ranges (nothing if
- * there are none).
+ * zap the filter selects (`kvm_gmem_get_invalidate_filter`), `mmu_lock`
+ * released: the begin half of a guest_memfd invalidation over already-resolved
+ * GFN ranges (nothing if there are none).
  */
-export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, env: ModelEnv): Proc<void> {
+export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, ctx: ProcContext): Proc<void> {
   if (ranges.starts.length === 0) return;
-  const filter = gmemZapFilter(requested, env);
+  const filter = ctx.kernel.kvm_gmem_get_invalidate_filter(requested, ctx);
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
   for (let i = 0; i < ranges.starts.length; i++) {
-    const s = ranges.starts[i] as number;
-    const e = ranges.ends[i] as number;
+    const s = ranges.starts[i] ?? 0;
+    const e = ranges.ends[i] ?? 0;
     yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
     yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }
 
-/** Ends the invalidation begun by {@link gmemInvalidateBegin}. */
+/** `kvm_gmem_invalidate_end`: ends the invalidation begun over `ranges` (nothing if there are none). */
 export function* gmemInvalidateEnd(ranges: GfnRanges): Proc<void> {
   if (ranges.starts.length === 0) return;
   yield* lock(ACTOR.mmu, 'mmu', 'W');

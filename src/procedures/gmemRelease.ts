@@ -11,23 +11,25 @@
  * (INV-10).
  */
 import { ACTOR } from '../model/env.js';
+import type { KworkerOp } from '../model/actors.js';
 import type { OpResult } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
 import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
-import { callAny, lock, type Proc, strs, unlock } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { callAny, lock, num, strs, unlock } from './proc.js';
 
 /** Runs `kvm_gmem_release` of guest_memfd actor `gmem`. */
-export function* gmemRelease(gmem: string, ctx: ProcContext): Proc<OpResult> {
+export function* gmemRelease(op: KworkerOp, ctx: ProcContext): Proc<OpResult> {
+  const gmem = op.gmem;
   yield* lock(ACTOR.kvm, 'slots', 'W');
   yield* lock(gmem, 'invalidate', 'W');
   const st = yield* callAny(gmem, { type: 'gmem.stat' });
-  const pages = (st['size'] as number) / 4096;
+  const pages = num(st, 'size') / 4096;
   const b = yield* callAny(gmem, { type: 'gmem.bindings', start: 0, end: pages });
   const slots = strs(b, 'slots');
   for (const slot of slots) yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
   // kvm_gmem_invalidate_begin(0, -1ul) + zap of every binding, then end.
   const ranges = rangesOf(b);
-  yield* invalidateBeginRanges(ranges, 'both', ctx.env);
+  yield* invalidateBeginRanges(ranges, 'both', ctx);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'W');
   yield* unlock(ACTOR.kvm, 'slots', 'W');

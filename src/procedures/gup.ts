@@ -7,9 +7,8 @@
  */
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
-import { hostFault } from './hostFault.js';
-import { bool, callAny, num, type Proc, str } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { bool, callAny, num, str } from './proc.js';
 
 /** Fault-and-retry rounds before GUP gives up. */
 export const GUP_RETRIES_MAX = 8;
@@ -20,7 +19,7 @@ export function* gupPin(op: Extract<VmmOp, { op: 'pin' }>, ctx: ProcContext): Pr
   for (let attempt = 0; attempt < GUP_RETRIES_MAX; attempt++) {
     const pte = yield* callAny(ACTOR.mm, { type: 'mm.gupLookup', page: op.index });
     if (!bool(pte, 'present')) {
-      const fault = yield* hostFault(op.index, ctx);
+      const fault = yield* ctx.kernel.kvm_gmem_fault_user_mapping(op.index, ctx);
       if (fault === 'SIGBUS') return { rc: '-EFAULT' };
       continue;
     }
@@ -45,7 +44,7 @@ export function* gupUnpin(op: Extract<VmmOp, { op: 'unpin' }>, ctx: ProcContext)
 }
 
 /** Runs a `munmap` op (modelled as MADV_DONTNEED: the VMA stays, PTEs go). */
-export function* munmap(op: Extract<VmmOp, { op: 'munmap' }>): Proc<OpResult> {
+export function* munmap(op: Extract<VmmOp, { op: 'munmap' }>, _ctx: ProcContext): Proc<OpResult> {
   yield* callAny(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
   return { rc: '0' };
 }

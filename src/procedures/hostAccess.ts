@@ -4,9 +4,8 @@
  */
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
-import { hostFault } from './hostFault.js';
-import { callAny, num, type Proc } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { callAny, num } from './proc.js';
 
 /** Re-faults before an access gives up (the PTE can be zapped again in between). */
 export const ACCESS_RETRIES_MAX = 8;
@@ -16,7 +15,7 @@ export function* hostAccess(op: Extract<VmmOp, { op: 'access' }>, ctx: ProcConte
   for (let attempt = 0; attempt < ACCESS_RETRIES_MAX; attempt++) {
     const r = yield* callAny(ACTOR.mm, { type: 'mm.access', page: op.index, write: op.write, value: op.value ?? 0 });
     if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
-    const fault = yield* hostFault(op.index, ctx);
+    const fault = yield* ctx.kernel.kvm_gmem_fault_user_mapping(op.index, ctx);
     if (fault === 'SIGBUS') return { rc: 'SIGBUS' };
   }
   return { rc: '-EFAULT' };

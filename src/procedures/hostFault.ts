@@ -1,49 +1,51 @@
 /**
- * Host page fault on the guest_memfd mmap (spec O8), RFC in-place form
- * (`kvm_gmem_fault_user_mapping`, S-INPLACE-v8 patch 01): under
- * `filemap_invalidate_lock_shared`, SIGBUS if the index is private, else get and
- * lock the folio (allocating), zero it if not uptodate; then core-mm installs a
- * 4K PTE and unlocks the folio (`finish_fault`).
+ * Host page fault on the guest_memfd mmap (spec O8,
+ * `kvm_gmem_fault_user_mapping`, `virt/kvm/guest_memfd.c`): under
+ * `filemap_invalidate_lock_shared`, SIGBUS if the index is private (the check
+ * is the design's `kvm_gmem_fault_is_private`), else get and lock the folio
+ * (allocating), zero it if not uptodate; then core-mm installs a 4K PTE and
+ * unlocks the folio (`finish_fault`). A huge folio is never host-mapped
+ * (`WARN_ON_ONCE(folio_test_large(folio))`).
  *
- * Mode rfc-1g-v1 (`kvm_gmem_fault`, S-1G-v1): the same path with the
- * faultability xarray instead of the attribute (`FaultabilityRead`), under
- * `filemap_invalidate_lock_shared` as patch 39 adds it; a huge folio is never
- * mapped (v1 splits faultable hugepages first).
+ * The designs differ in the check and the lock:
+ * - in place (S-INPLACE-v8) and fd-2022: the attribute (`AttrRead`), under the lock;
+ * - RFC 1G-v1 (`kvm_gmem_fault`): the faultability xarray (`FaultabilityRead`),
+ *   under the lock patch 39 adds;
+ * - upstream 6.18: only `INIT_SHARED` files fault, no attribute read, no lock;
+ * - upstream 6.8: no guest_memfd mmap at all (SIGBUS).
  *
- * Scheduling points (spec §7.2): the attribute read (`AttrRead`), the folio
- * reference (`HostFaultGotFolio`) and the PTE install (`HostPteInstalled`) are
- * separate deliveries. Variant B10 drops the invalidate lock, opening the window
- * between the attribute read and the folio reference to a conversion.
+ * Scheduling points (spec §7.2): the check, the folio reference
+ * (`HostFaultGotFolio`) and the PTE install (`HostPteInstalled`) are separate
+ * deliveries. Variant B10 drops the lock, opening the window between the check
+ * and the folio reference to a conversion; B12 maps huge folios.
  */
-import { ACTOR, hasVariant, isUpstream } from '../model/env.js';
-import type { ProcContext } from './proc.js';
+import { ACTOR } from '../model/env.js';
 import { getFolio } from './filemap.js';
-import { bool, callAny, lock, type Proc, unlock } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { bool, callAny, lock, unlock } from './proc.js';
+import type { FaultResult } from './types.js';
 
-/** Outcome of a host fault. */
-export type FaultResult = 'ok' | 'SIGBUS';
+/** How a design's host fault takes the invalidate lock and treats large folios. */
+export interface HostFaultOptions {
+  /** `filemap_invalidate_lock_shared` around the check and the folio lookup (B10: false). */
+  readonly invalidateLock: boolean;
+  /** Map a large folio instead of refusing it (B12: true; the kernel WARNs and SIGBUSes). */
+  readonly mapLargeFolios: boolean;
+}
 
-/** Faults page `index` of the VMM's mapping into the host page table. */
-export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
-  const { env } = ctx;
-  if (index >= env.pages) return 'SIGBUS';
-  // Upstream (kvm_gmem_fault_user_mapping, 6.18): only INIT_SHARED files fault (no attribute read, no
-  // invalidate_lock); 6.8 has no guest_memfd mmap at all.
-  if (isUpstream(env) && (env.mode === 'upstream-6.8' || !env.initShared)) return 'SIGBUS';
-  const locked = !hasVariant(env, 'B10') && !isUpstream(env);
-  const upstream = isUpstream(env);
+/** The fault of a design with a guest_memfd mmap: `kvm_gmem_fault_user_mapping` with the design's check. */
+export function* kvmGmemFaultUserMapping(index: number, ctx: ProcContext, opts: HostFaultOptions): Proc<FaultResult> {
+  if (index >= ctx.env.pages) return 'SIGBUS';
+  const locked = opts.invalidateLock;
   if (locked) yield* lock(ACTOR.gmem, 'invalidate', 'R');
-  // rfc-1g-v1 (kvm_gmem_fault, S-1G-v1 + patch 39's lock): the check is kvm_gmem_is_faultable; its reply's `private` is !faultable.
-  const check = env.mode === 'rfc-1g-v1' ? 'gmem.faultable.read' : 'gmem.attr.read';
-  const attr = upstream ? null : yield* callAny(ACTOR.gmem, { type: check, index });
-  if (attr !== null && bool(attr, 'private')) {
+  if (yield* ctx.kernel.kvm_gmem_fault_is_private(index, ctx)) {
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return 'SIGBUS';
   }
   const f = yield* getFolio(index, { create: true, lock: true, why: 'fault' });
   if (f === null) throw new Error('filemap_get_folio with FGP_CREAT returned nothing');
-  if (f.order > 0 && !hasVariant(env, 'B12')) {
-    // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped (B12 maps them).
+  if (f.order > 0 && !opts.mapLargeFolios) {
+    // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped.
     yield* callAny(f.folio, { type: 'folio.unlock' });
     yield* callAny(f.folio, { type: 'folio.put', why: 'fault' });
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
@@ -62,4 +64,26 @@ export function* hostFault(index: number, ctx: ProcContext): Proc<FaultResult> {
     yield* callAny(f.folio, { type: 'folio.put', why: 'fault' });
   }
   return 'ok';
+}
+
+/** A design without a guest_memfd mmap (upstream 6.8): every host fault is SIGBUS. */
+export function* noGmemMmapFault(_index: number, _ctx: ProcContext): Proc<FaultResult> {
+  yield* [];
+  return 'SIGBUS';
+}
+
+/** The in-place check: the index's attribute (`AttrRead`); private -> SIGBUS. */
+export function* gmemAttrIsPrivate(index: number, _ctx: ProcContext): Proc<boolean> {
+  return bool(yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index }), 'private');
+}
+
+/** RFC 1G-v1's check, `kvm_gmem_is_faultable` (`FaultabilityRead`): not faultable -> SIGBUS. */
+export function* gmemNotFaultable(index: number, _ctx: ProcContext): Proc<boolean> {
+  return bool(yield* callAny(ACTOR.gmem, { type: 'gmem.faultable.read', index }), 'private');
+}
+
+/** Upstream 6.18's check: only a file created `INIT_SHARED` is shared (no attribute read). */
+export function* gmemNotInitShared(_index: number, ctx: ProcContext): Proc<boolean> {
+  yield* [];
+  return !ctx.env.initShared;
 }

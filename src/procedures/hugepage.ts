@@ -28,18 +28,17 @@
  */
 import { ACTOR } from '../model/env.js';
 import { hugeCeil, hugeFloor } from '../model/hugetlb.js';
-import { type GfnRanges, type ZapFilter } from './gmemInvalidate.js';
-import { bool, callAny, lock, num, nums, type Proc, str, strs, unlock } from './proc.js';
+import type { Proc } from './kernel.js';
+import { bool, callAny, lock, num, nums, str, strs, unlock } from './proc.js';
+import type { GfnRanges, HugepageState, ZapFilter } from './types.js';
 
 /** Upper bound on the hugepages one operation restructures (every loop is bounded). */
 export const HUGEPAGES_PER_OP_MAX = 1 << 20;
 
-/** What backs one hugepage of the file. */
-export interface HugepageState {
-  readonly base: number;
-  readonly kind: 'none' | 'huge' | 'split';
-  /** The huge folio (kind `huge`), else ''. */
-  readonly folio: string;
+/** A `gmem.hugepages` kind as the type says it (the inode answers only these). */
+function hugepageKind(k: string | undefined): HugepageState['kind'] {
+  if (k === 'none' || k === 'huge' || k === 'split') return k;
+  throw new Error(`gmem.hugepages answered kind ${String(k)}`);
 }
 
 /** The hugepages overlapping `[start, end)`. */
@@ -49,7 +48,7 @@ export function* hugepagesIn(start: number, end: number): Proc<HugepageState[]> 
   const kinds = strs(r, 'kinds');
   const folios = strs(r, 'folios');
   if (bases.length > HUGEPAGES_PER_OP_MAX) throw new Error('too many hugepages for one operation');
-  return bases.map((base, i) => ({ base, kind: kinds[i] as HugepageState['kind'], folio: folios[i] ?? '' }));
+  return bases.map((base, i) => ({ base, kind: hugepageKind(kinds[i]), folio: folios[i] ?? '' }));
 }
 
 /** `[start, end)` rounded out to hugepages of `nr` pages, clipped to the file. */
@@ -130,7 +129,7 @@ export function* archInvalidateRange(start: number, end: number, why: string): P
   const starts = nums(r, 'starts');
   const ends = nums(r, 'ends');
   for (let i = 0; i < folios.length; i++) {
-    yield* callAny(folios[i] as string, { type: 'folio.archInvalidate', why, start: starts[i] as number, end: ends[i] as number });
+    yield* callAny(folios[i] ?? '', { type: 'folio.archInvalidate', why, start: starts[i] ?? 0, end: ends[i] ?? 0 });
   }
 }
 
@@ -152,11 +151,11 @@ export function* truncateFolio(folio: string, index: number): Proc<void> {
  * `kvm_gmem_invalidate_begin` over the given file ranges (already rounded by
  * the caller): take `mmu_lock`, begin, add each GFN range; no zap (O7b step 2).
  */
-export function* invalidateBeginRanges(starts: readonly number[], ends: readonly number[]): Proc<GfnRanges> {
+export function* invalidateBeginFileRanges(starts: readonly number[], ends: readonly number[]): Proc<GfnRanges> {
   const gs: number[] = [];
   const ge: number[] = [];
   for (let i = 0; i < starts.length; i++) {
-    const b = yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] as number, end: ends[i] as number });
+    const b = yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] ?? 0, end: ends[i] ?? 0 });
     gs.push(...nums(b, 'gfnStarts'));
     ge.push(...nums(b, 'gfnEnds'));
   }
@@ -164,7 +163,7 @@ export function* invalidateBeginRanges(starts: readonly number[], ends: readonly
   if (gs.length === 0) return ranges;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-  for (let i = 0; i < gs.length; i++) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] as number, end: ge[i] as number });
+  for (let i = 0; i < gs.length; i++) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] ?? 0, end: ge[i] ?? 0 });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
   return ranges;
 }
@@ -174,8 +173,8 @@ export function* zapRanges(ranges: GfnRanges, filter: ZapFilter, addRanges = fal
   if (ranges.starts.length === 0) return;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
   for (let i = 0; i < ranges.starts.length; i++) {
-    const start = ranges.starts[i] as number;
-    const end = ranges.ends[i] as number;
+    const start = ranges.starts[i] ?? 0;
+    const end = ranges.ends[i] ?? 0;
     // `addRanges`: each range first joins the invalidation in progress (`kvm_mmu_invalidate_range_add`).
     if (addRanges) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
     yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });

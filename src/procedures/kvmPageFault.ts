@@ -27,76 +27,31 @@
  * equally aligned, and every index of it has the fault's attribute (a
  * `gmem.attr.range` read standing for lpage_info's MIXED flag). No vendor limit.
  *
- * Variant B15 skips the locked `mmu_invalidate_retry_gfn` and trusts the unsafe
- * checks, so a PUNCH_HOLE (or conversion) that completes between (g) and
- * `mmu_lock` leaves an SPTE to a truncated, soon freed folio (INV-6, INV-9).
+ * The locked check is the path `is_page_fault_stale`: variant B15 replaces it
+ * and trusts the unsafe checks, so a PUNCH_HOLE (or conversion) that completes
+ * between (g) and `mmu_lock` leaves an SPTE to a truncated, soon freed folio
+ * (INV-6, INV-9).
  */
-import type { ProcContext } from './proc.js';
 import { rootFor } from '../model/mmuRoots.js';
-import { ACTOR, hasUpstreamKvm, hasVariant, type ModelEnv, PAGE_SIZE } from '../model/env.js';
-import { getFolio, type HeldFolio } from './filemap.js';
-import { fd2022PageFault } from './fd2022.js';
-import { getGmemFolio } from './gmemFolio.js';
-import { bool, call, callAny, lock, num, type Proc, str, unlock } from './proc.js';
-
-/** vCPU-local key of the errno of the last memory-fault exit when it is not EFAULT (`-EHWPOISON`, O17). */
-export const EXIT_ERRNO = 'vcpu:exitErrno';
-
-/** Fault rounds (RET_PF_RETRY) before the model gives up; each retry needs a new invalidation. */
-export const FAULT_RETRIES_MAX = 16;
-
-/** `KVM_MEMORY_EXIT_FLAG_PRIVATE` (spec §1.9). */
-export const KVM_MEMORY_EXIT_FLAG_PRIVATE = 1 << 3;
-
-/** Pages of a leaf at `level` (1 = 4K, 2 = 2M, 3 = 1G). */
-export function levelPages(level: number): number {
-  return level === 3 ? 262144 : level === 2 ? 512 : 1;
-}
+import { ACTOR, type ModelEnv } from '../model/env.js';
+import { getFolio, getFolioOrErr } from './filemap.js';
+import type { Message } from '../events/messages.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages, recordMemoryFaultExit } from './memoryFaultExit.js';
+import { bool, call, callAny, lock, num, str, unlock } from './proc.js';
+import type { Attempt, FaultOutcome, FaultRequest, HeldFolio } from './types.js';
 
 /** Folio order a leaf at `level` needs. */
 function levelOrder(level: number): number {
   return level === 3 ? 18 : level === 2 ? 9 : 0;
 }
 
-/** The GFN of guest_memfd index `index` through the binding, or null if no slot maps it. */
+/** The GFN of guest_memfd index `index` through the binding, or null if no slot maps it (the in-place designs' one memslot). */
 export function gfnOf(env: ModelEnv, index: number): number | null {
   const b = env.binding;
   if (b === null || index < b.pgoff || index >= b.pgoff + b.npages || index >= env.pages) return null;
   return b.baseGfn + (index - b.pgoff);
 }
-
-/** A guest access as the fault path sees it. */
-export interface FaultRequest {
-  readonly index: number;
-  readonly gfn: number;
-  readonly private: boolean;
-  readonly write: boolean;
-  /** Address space of the memslot lookup (1 = SMM); default 0. */
-  readonly asId?: number;
-  /** TDP root to install into (the vCPU mode's root, O13); default {@link rootFor}. */
-  readonly root?: string;
-  /** `fault->prefetch` (KVM_PRE_FAULT_MEMORY): an INVALID slot is `-EAGAIN`, not RET_PF_RETRY (F-3ccb; B8 undoes it). */
-  readonly prefetch?: boolean;
-  /**
-   * `KVM_X86_SW_PROTECTED_VM`: the access carries no private bit; `kvm_mmu_page_fault` sets
-   * `PFERR_PRIVATE_ACCESS` from the gfn's *current* attribute at each EPT violation (one read of the
-   * attribute array, a scheduling point before the fault's own check), and `private` is ignored.
-   */
-  readonly synthesize?: boolean;
-}
-
-/** How a fault ended. */
-export type FaultOutcome =
-  /** An SPTE covers the gfn now (installed by this fault or found present by `mmu.install`). */
-  | { readonly kind: 'mapped'; readonly level: number; readonly goal?: number }
-  /** `KVM_EXIT_MEMORY_FAULT`: KVM_RUN returns -1/EFAULT (the fact is recorded). */
-  | { readonly kind: 'memoryFault' }
-  /** {@link FAULT_RETRIES_MAX} rounds retried. */
-  | { readonly kind: 'retryLimit' }
-  /** Shared access without a memslot: `kvm_handle_noslot_fault` (MMIO emulation, upstream modes). */
-  | { readonly kind: 'mmio' }
-  /** Prefetch fault on a `KVM_MEMSLOT_INVALID` slot: `-EAGAIN` (F-3ccb). */
-  | { readonly kind: 'again' };
 
 /** The pfn `kvm_gmem_get_pfn` returned, with its reference. */
 interface GmemPfn {
@@ -108,30 +63,18 @@ interface GmemPfn {
   readonly base: number;
 }
 
-/** Records the memory-fault exit of INV-20 (`kvm_mmu_prepare_memory_fault_exit`). */
-export function recordMemoryFaultExit(ctx: ProcContext, gfn: number, isPrivate: boolean): FaultOutcome {
-  const errno = ctx.locals.get(EXIT_ERRNO)?.['errno'];
-  ctx.record('MemoryFaultExit', {
-    vcpu: ctx.self,
-    gpa: gfn * PAGE_SIZE,
-    size: PAGE_SIZE,
-    flags: isPrivate ? KVM_MEMORY_EXIT_FLAG_PRIVATE : 0,
-    private: isPrivate,
-    ...(typeof errno === 'string' ? { errno } : {})
-  });
-  return { kind: 'memoryFault' };
-}
-
-/** The largest level O11 (simplified) allows for a fault on `index` backed by a folio at `base` of `order`. */
 /** The vendor's `private_max_mapping_level` (1G), which the correct code caps by the folio order. */
 export const VENDOR_PRIVATE_MAX_LEVEL = 3;
 
-function* maxMappingLevel(ctx: ProcContext, req: FaultRequest, base: number, order: number): Proc<number> {
+/**
+ * `kvm_max_private_mapping_level` (in-place design, O11 simplified): the largest
+ * of 4K/2M/1G such that the folio at `base` of `order` holds the whole aligned
+ * hugepage, the hugepage lies inside the binding with GFN and index equally
+ * aligned, and every index of it has the fault's attribute.
+ */
+export function* kvmMaxPrivateMappingLevel(req: FaultRequest, base: number, order: number, ctx: ProcContext): Proc<number> {
   const b = ctx.env.binding;
   if (b === null) return 1;
-  // B6: kvm_max_private_mapping_level() computes max_level but returns the vendor's req_max_level;
-  // only order-0 folios (the early PG_LEVEL_4K return) mask it.
-  if (hasVariant(ctx.env, 'B6') && req.private && order > 0) return VENDOR_PRIVATE_MAX_LEVEL;
   for (const level of [3, 2]) {
     const pages = levelPages(level);
     if (order < levelOrder(level)) continue;
@@ -158,7 +101,7 @@ function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> 
   if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
   // Private: kvm_gmem_prepare_folio (arch prepare, e.g. SNP RMP private), only for private pages.
   if (req.private) yield* callAny(f.folio, { type: 'folio.prepare' });
-  const maxLevel = yield* maxMappingLevel(ctx, req, f.base, f.order);
+  const maxLevel = yield* ctx.kernel.kvm_max_private_mapping_level(req, f.base, f.order, ctx);
   yield* callAny(f.folio, { type: 'folio.unlock' });
   yield* unlock(ACTOR.gmem, 'invalidate', 'R');
   const subpage = req.index - f.base;
@@ -172,11 +115,13 @@ function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
   ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
 }
 
-/** Runs the KVM page fault for `req` until an SPTE maps it, a memory-fault exit, or the retry bound. */
-export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
-  // rfc-1g-v1 is built on the upstream KVM attributes (O6): its fault is the upstream one.
-  if (hasUpstreamKvm(ctx.env)) return yield* upstreamPageFault(ctx, req);
-  if (ctx.env.mode === 'fd-2022') return yield* fd2022PageFault(ctx, req);
+/** `is_page_fault_stale`: `mmu_invalidate_retry_gfn` under `mmu_lock` (a `StaleCheck{locked: true}`); true if the fault must retry. */
+export function* isPageFaultStale(gfn: number, seq: number, _ctx: ProcContext): Proc<boolean> {
+  return !bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true }), 'ok');
+}
+
+/** The in-place design's KVM page fault (mode rfc-inplace-v8): runs until an SPTE maps `req`, a memory-fault exit, or the retry bound. */
+export function* inPlacePageFault(req: FaultRequest, ctx: ProcContext): Proc<FaultOutcome> {
   const { gfn } = req;
   const root = rootFor(req.private);
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
@@ -199,13 +144,10 @@ export function* kvmPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOu
       continue;
     }
     yield* lock(ACTOR.mmu, 'mmu', 'R');
-    if (!hasVariant(ctx.env, 'B15')) {
-      const stale = yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
-      if (!bool(stale, 'ok')) {
-        yield* unlock(ACTOR.mmu, 'mmu', 'R');
-        yield* releasePfn(ctx, pfn);
-        continue;
-      }
+    if (yield* ctx.kernel.is_page_fault_stale(gfn, seq, ctx)) {
+      yield* unlock(ACTOR.mmu, 'mmu', 'R');
+      yield* releasePfn(ctx, pfn);
+      continue;
     }
     const pages = levelPages(pfn.maxLevel);
     const first = req.index - (req.index % pages);
@@ -234,9 +176,6 @@ interface UpstreamPfn {
   readonly gmem: boolean;
 }
 
-/** One attempt's verdict: an outcome, or retry (`invalidSlot`: RET_PF_RETRY because the slot is being deleted). */
-export type Attempt = FaultOutcome | { readonly kind: 'retry'; readonly invalidSlot?: boolean };
-
 /**
  * Upstream form of the fault (modes upstream-6.8 / upstream-6.18, and rfc-1g-v1, O10): under
  * `kvm->srcu` (one session per attempt), (a) seq snapshot; (b) the VM attribute
@@ -250,10 +189,10 @@ export type Attempt = FaultOutcome | { readonly kind: 'retry'; readonly invalidS
  * check, `mmu_lock(R)`, locked check, level from `lpage_info` and slot
  * containment (O11), install, unlock, release.
  */
-function* upstreamPageFault(ctx: ProcContext, req: FaultRequest): Proc<FaultOutcome> {
+export function* upstreamPageFault(req: FaultRequest, ctx: ProcContext): Proc<FaultOutcome> {
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
-    const r = yield* upstreamAttempt(ctx, req.synthesize === true ? yield* synthesizePrivate(req) : req, attempt);
+    const r = yield* ctx.kernel.kvm_mmu_do_page_fault(req.synthesize === true ? yield* synthesizePrivate(req) : req, attempt, ctx);
     yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
     if (r.kind !== 'retry') return r;
     // RET_PF_RETRY: the vCPU re-enters and refaults until the memslot update (INVALID slot) and the invalidation
@@ -278,8 +217,22 @@ function exitOf(ctx: ProcContext, req: FaultRequest, isPrivate: boolean): FaultO
   return req.prefetch === true ? { kind: 'memoryFault' } : recordMemoryFaultExit(ctx, req.gfn, isPrivate);
 }
 
-/** One round of the upstream fault (`kvm_mmu_do_page_fault`), run under the caller's SRCU read section. */
-export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
+/** How the upstream fault gets a guest_memfd pfn in a design. */
+export interface UpstreamFaultOptions {
+  /**
+   * RFC 1G-v1: `kvm_gmem_get_pfn` runs under `filemap_invalidate_lock_shared`
+   * (INV-4), and a HugeTLB folio allows the hugepages it covers (`*max_order`);
+   * upstream: no lock, folios are order 0 (4K leaves).
+   */
+  readonly gmemInvalidateLock: boolean;
+}
+
+/**
+ * One round of the upstream fault (`kvm_mmu_do_page_fault`), run under the
+ * caller's SRCU read section: the path `kvm_mmu_do_page_fault` of the upstream
+ * designs with their options bound.
+ */
+export function* upstreamAttempt(req: FaultRequest, attempt: number, ctx: ProcContext, opts: UpstreamFaultOptions): Proc<Attempt> {
   const { gfn } = req;
   const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
   ctx.record('VcpuFaultStarted', {
@@ -298,9 +251,9 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
     if (!req.private) return { kind: 'mmio' };
     return exitOf(ctx, req, true);
   }
-  if (bool(slot, 'invalid')) return req.prefetch === true && !hasVariant(ctx.env, 'B8') ? { kind: 'again' } : { kind: 'retry', invalidSlot: true };
+  if (bool(slot, 'invalid')) return ctx.kernel.kvm_faultin_pfn_invalid_slot(req, ctx);
   if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
-  const pfn = yield* upstreamFaultinPfn(ctx, req, slot);
+  const pfn = yield* upstreamFaultinPfn(ctx, req, slot, opts);
   if (pfn === null) return exitOf(ctx, req, req.private);
   if (pfn === 'hwpoison') {
     // kvm_gmem_get_pfn -> -EHWPOISON: the exit's errno (KVM_RUN / pre-fault rc) is EHWPOISON (O17).
@@ -312,13 +265,10 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
     return { kind: 'retry' };
   }
   yield* lock(ACTOR.mmu, 'mmu', 'R');
-  if (!hasVariant(ctx.env, 'B15')) {
-    const stale = yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true });
-    if (!bool(stale, 'ok')) {
-      yield* unlock(ACTOR.mmu, 'mmu', 'R');
-      yield* releaseUpstreamPfn(ctx, pfn);
-      return { kind: 'retry' };
-    }
+  if (yield* ctx.kernel.is_page_fault_stale(gfn, seq, ctx)) {
+    yield* unlock(ACTOR.mmu, 'mmu', 'R');
+    yield* releaseUpstreamPfn(ctx, pfn);
+    return { kind: 'retry' };
   }
   // kvm_mmu_hugepage_adjust: min(fault max level, lpage_info / slot containment).
   const level =
@@ -339,22 +289,27 @@ export function* upstreamAttempt(ctx: ProcContext, req: FaultRequest, attempt: n
   return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0, goal: level };
 }
 
+/** `kvm_faultin_pfn` on a `KVM_MEMSLOT_INVALID` memslot: a prefetch fails with `-EAGAIN` (F-3ccb), a guest fault retries. */
+export function kvmFaultinPfnInvalidSlot(req: FaultRequest, _ctx: ProcContext): Attempt {
+  return req.prefetch === true ? { kind: 'again' } : { kind: 'retry', invalidSlot: true };
+}
+
 /** (f) of the upstream fault: the gmem pfn (private or GMEM_ONLY) or the userspace page; null = memory-fault exit. */
-function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<string, unknown>): Proc<UpstreamPfn | null | 'hwpoison'> {
+function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Message, opts: UpstreamFaultOptions): Proc<UpstreamPfn | null | 'hwpoison'> {
   const gfn = req.gfn;
-  const baseGfn = slot['baseGfn'] as number;
-  if (req.private || slot['gmemOnly'] === true) {
+  const baseGfn = num(slot, 'baseGfn');
+  if (req.private || bool(slot, 'gmemOnly')) {
     // kvm_mmu_faultin_pfn_gmem: no guest_memfd behind the slot -> memory-fault exit.
-    const gmem = slot['gmem'] as string;
+    const gmem = str(slot, 'gmem');
     if (gmem === '') return null;
     // kvm_gmem_get_pfn -> kvm_gmem_get_file: get_file_active fails once release started.
     if (!bool(yield* callAny(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
-    const index = (slot['pgoff'] as number) + (gfn - baseGfn);
+    const index = num(slot, 'pgoff') + (gfn - baseGfn);
     // rfc-1g-v1: kvm_gmem_get_pfn under filemap_invalidate_lock_shared (INV-4, RFC modes), so the lookup (and a
     // HugeTLB allocation) cannot fall between the split and the faultability store of a conversion to shared.
-    const v1 = ctx.env.mode === 'rfc-1g-v1';
+    const v1 = opts.gmemInvalidateLock;
     if (v1) yield* lock(gmem, 'invalidate', 'R');
-    const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'kvm-pfn' });
+    const f = yield* getFolioOrErr(index, { create: true, lock: true, why: 'kvm-pfn' }, gmem);
     if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
     if (ctx.env.hwpoison === true && (yield* call(ACTOR.hwpoison, { type: 'hwpoison.test', folio: f.folio })).poisoned) {
       // folio_test_hwpoison: unlock, put, -EHWPOISON.
@@ -369,14 +324,14 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Record<s
     if (v1) yield* unlock(gmem, 'invalidate', 'R');
     const subpage = index - f.base;
     // Upstream folios are order 0: *max_order = 0, a 4K leaf; rfc-1g-v1's HugeTLB folios allow what they cover (O11).
-    const maxLevel = v1 ? gmemFolioMaxLevel(f, index, baseGfn - (slot['pgoff'] as number)) : 1;
+    const maxLevel = v1 ? gmemFolioMaxLevel(f, index, baseGfn - num(slot, 'pgoff')) : 1;
     ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel });
     return { folio: f.folio, subpage, maxLevel, gmem: true };
   }
   // __kvm_faultin_pfn: GUP of userspace_addr; host_pfn_mapping_level from the backing and hva/gfn alignment.
-  const hva = (slot['userspacePage'] as number) + (gfn - baseGfn);
+  const hva = num(slot, 'userspacePage') + (gfn - baseGfn);
   yield* callAny(ACTOR.shm, { type: 'shm.gup', page: hva });
-  let maxLevel = slot['sharedLevel'] as number;
+  let maxLevel = num(slot, 'sharedLevel');
   while (maxLevel > 1 && hva % levelPages(maxLevel) !== gfn % levelPages(maxLevel)) maxLevel--;
   return { folio: ACTOR.shm, subpage: hva, maxLevel, gmem: false };
 }

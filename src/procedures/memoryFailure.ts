@@ -8,19 +8,19 @@
  * -1/EHWPOISON with a `KVM_EXIT_MEMORY_FAULT` (`kvmPageFault.ts`).
  */
 import { ACTOR } from '../model/env.js';
-import type { ProcContext } from './proc.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import { getGmemFolio } from './gmemFolio.js';
+import { getFolioOrErr } from './filemap.js';
+import { fdActor } from './gmemFile.js';
 import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
-import { call, callAny, lock, type Proc, unlock } from './proc.js';
-import { fdActor } from './vmOps.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { call, callAny, lock, unlock } from './proc.js';
 
 /** Runs a `memoryFailure` op. */
 export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
   // memory_failure: the page must be in the page cache (no folio: not a guest_memfd page, nothing to do).
-  const f = yield* getGmemFolio(gmem, op.index, { create: false, lock: true, why: 'memory-failure' });
+  const f = yield* getFolioOrErr(op.index, { create: false, lock: true, why: 'memory-failure' }, gmem);
   if (f === null || 'err' in f) return { rc: '-ENXIO' };
   yield* call(ACTOR.hwpoison, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
   // Simplification: the folio lock is dropped before error_remove_folio (the kernel holds it across, which would
@@ -30,7 +30,7 @@ export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx:
   yield* lock(gmem, 'invalidate', 'R');
   const b = yield* callAny(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
   const ranges = rangesOf(b);
-  yield* invalidateBeginRanges(ranges, 'both', ctx.env);
+  yield* invalidateBeginRanges(ranges, 'both', ctx);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'R');
   yield* callAny(f.folio, { type: 'folio.put', why: 'memory-failure' });

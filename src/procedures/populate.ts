@@ -8,11 +8,11 @@
  * (`value`) + arch measurement (`GmemPopulated`), unlock, put, `invalidate_unlock`.
  * Returns the pages done (`value`), or the error if none was.
  */
-import type { ProcContext } from './proc.js';
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import { getGmemFolio } from './gmemFolio.js';
-import { bool, callAny, lock, num, type Proc, str, unlock } from './proc.js';
+import { getFolioOrErr } from './filemap.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { bool, callAny, lock, num, str, unlock } from './proc.js';
 
 /** Pages one populate call handles at most. */
 export const POPULATE_PAGES_MAX = 1024;
@@ -41,7 +41,7 @@ export function* populate(op: Extract<VmmOp, { op: 'populate' }>, ctx: ProcConte
     const gfn = gfn0 + done;
     const index = num(slot, 'pgoff') + (gfn - base);
     yield* lock(gmem, 'invalidate', 'W');
-    const f = yield* getGmemFolio(gmem, index, { create: true, lock: true, why: 'populate' });
+    const f = yield* getFolioOrErr(index, { create: true, lock: true, why: 'populate' }, gmem);
     if (f === null || 'err' in f) {
       yield* unlock(gmem, 'invalidate', 'W');
       rc = f === null ? '-ENOMEM' : f.err;

@@ -23,12 +23,13 @@
  */
 import { GFN_SPACE, hasPrivateMem } from '../model/vm.js';
 import { modeRoot, type VcpuMode } from '../model/mmuRoots.js';
-import type { ProcContext } from './proc.js';
-import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
+import { ACTOR, PAGE_SIZE, VM_TYPES, type VmType } from '../model/env.js';
 import type { PreFaultOp, PreFaultTestOp, SetVcpuModeOp } from '../model/guestOps.js';
 import type { OpResult } from '../model/ops.js';
-import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages, upstreamAttempt } from './kvmPageFault.js';
-import { bool, callAny, num, type Proc, str } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages } from './memoryFaultExit.js';
+import { bool, callAny, num, str } from './proc.js';
+import type { PrefaultRange } from './types.js';
 import { deliverSignal, raiseSignal, signalPending } from './signals.js';
 
 /** Chunks (leaves) one ioctl maps at most (a bound; 1024 > the 513 pages of spec §6.3). */
@@ -42,15 +43,24 @@ const MODE = 'vcpu:mode';
 const LOADED = 'vcpu:loadedRoot';
 const FAILNTH = 'vcpu:failRootAlloc';
 
-/** The range of `struct kvm_pre_fault_memory`, written back by the ioctl. */
-export interface PrefaultRange {
-  gpa: number;
-  size: number;
-}
-
 /** The vCPU's current mode. */
 export function vcpuMode(ctx: ProcContext): VcpuMode {
-  return (ctx.locals.get(MODE)?.['mode'] as VcpuMode | undefined) ?? 'normal';
+  const mode = ctx.locals.get(MODE)?.['mode'];
+  return mode === 'smm' || mode === 'guest' ? mode : 'normal';
+}
+
+/**
+ * Runs the vCPU as if in `mode` until the returned function restores its mode
+ * (no fact: the mode the vCPU is in for userspace does not change). What the
+ * rejected v2 pre-fault patch did around the map (B14).
+ */
+export function overrideVcpuMode(ctx: ProcContext, mode: VcpuMode): () => void {
+  const saved = ctx.locals.get(MODE);
+  ctx.locals.set(MODE, { mode });
+  return () => {
+    if (saved === undefined) ctx.locals.delete(MODE);
+    else ctx.locals.set(MODE, saved);
+  };
 }
 
 /** Enters/leaves SMM or guest mode: `kvm_mmu_reset_context` unloads the root (reloaded lazily). */
@@ -75,10 +85,11 @@ export function* signalVcpu(ctx: ProcContext): Proc<OpResult> {
 }
 
 /** `kvm_mmu_reload`: the root of the current mode, loading it if needed; null when the allocation failed. */
-function* mmuReload(ctx: ProcContext, mode: VcpuMode): Proc<string | null> {
+export function* kvmMmuReload(mode: VcpuMode, ctx: ProcContext): Proc<string | null> {
   const root = modeRoot(mode, false);
   if (ctx.locals.get(LOADED)?.['root'] === root) return root;
-  const n = (ctx.locals.get(FAILNTH)?.['count'] as number | undefined) ?? 0;
+  const left = ctx.locals.get(FAILNTH)?.['count'];
+  const n = typeof left === 'number' ? left : 0;
   if (n > 0) ctx.locals.set(FAILNTH, { count: n - 1 });
   const r = yield* callAny(ACTOR.mmu, { type: 'mmu.root.load', root, fail: n > 0 });
   if (!bool(r, 'ok')) {
@@ -93,30 +104,29 @@ function* mmuReload(ctx: ProcContext, mode: VcpuMode): Proc<string | null> {
  * `kvm_arch_vcpu_pre_fault_memory` + `kvm_tdp_map_page` for the start of
  * `range`: the bytes mapped up to the end of the leaf, or an errno name.
  */
-function* archPreFault(ctx: ProcContext, range: PrefaultRange): Proc<number | string> {
+export function* kvmArchVcpuPreFaultMemory(range: PrefaultRange, ctx: ProcContext): Proc<number | string> {
   const vm = yield* callAny(ACTOR.kvm, { type: 'kvm.vm.state' });
   if (!bool(vm, 'preFaultAllowed')) return '-EOPNOTSUPP';
-  // B14: the rejected v2 patch forced root_mmu and cleared HF_SMM_MASK (L1 GPA, as_id 0) before the reload.
-  const mode = hasVariant(ctx.env, 'B14') ? 'normal' : vcpuMode(ctx);
-  const loaded = yield* mmuReload(ctx, mode);
-  // F-28ce: the reload's error is returned; B9 ignores it and walks the invalid root.
-  if (loaded === null && !hasVariant(ctx.env, 'B9')) return '-ENOMEM';
+  const mode = vcpuMode(ctx);
+  const loaded = yield* ctx.kernel.kvm_mmu_reload(mode, ctx);
+  // F-28ce: the reload's error is returned (a reload whose error is ignored leaves the root INVALID_PAGE: B9).
+  if (loaded === null) return '-ENOMEM';
   const gfn = range.gpa / PAGE_SIZE;
   // Beyond the modelled GFN space there is no memslot (and no attribute): RET_PF_EMULATE.
   if (gfn >= GFN_SPACE) return '-ENOENT';
   let priv = false;
-  if (hasPrivateMem(str(vm, 'type') as Parameters<typeof hasPrivateMem>[0])) {
+  if (hasPrivateMem(vmType(str(vm, 'type')))) {
     priv = bool(yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn }), 'private');
   }
   // kvm_tdp_map_page: vcpu->arch.mmu->page_fault != kvm_tdp_page_fault (L2 with nested TDP: a shadow MMU).
   if (mode === 'guest') return '-EOPNOTSUPP';
-  const root = loaded === null ? INVALID_ROOT : modeRoot(mode, priv);
+  const root = loaded === INVALID_ROOT ? INVALID_ROOT : modeRoot(mode, priv);
   const asId = mode === 'smm' ? 1 : 0;
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     if (signalPending(ctx)) return '-EINTR';
     if (attempt > 0 && bool(yield* callAny(ACTOR.kvm, { type: 'kvm.vm.state' }), 'dead')) return '-EIO';
     if (attempt === 0 && bool(vm, 'dead')) return '-EIO';
-    const out = yield* upstreamAttempt(ctx, { index: gfn, gfn, private: priv, write: false, asId, root, prefetch: true }, attempt);
+    const out = yield* ctx.kernel.kvm_mmu_do_page_fault({ index: gfn, gfn, private: priv, write: false, asId, root, prefetch: true }, attempt, ctx);
     switch (out.kind) {
       case 'retry':
         // B8: RET_PF_RETRY on an INVALID slot spins (inside SRCU) until the memslot update completes.
@@ -165,7 +175,7 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
       r = '-EINTR';
       break;
     }
-    r = yield* archPreFault(ctx, range);
+    r = yield* ctx.kernel.kvm_arch_vcpu_pre_fault_memory(range, ctx);
     // WARN_ON_ONCE(r == 0 || r == -EIO) and any error end the loop.
     if (typeof r === 'string' || r === 0) break;
     range.size -= r;
@@ -185,6 +195,13 @@ export function* vcpuSignalEvent(event: string): Proc<OpResult> {
 export function* vcpuWaitEvent(event: string): Proc<OpResult> {
   yield* callAny(ACTOR.usync, { type: 'usync.wait', event });
   return { rc: '0' };
+}
+
+/** The VM type a `kvm.vm.state` reply names. */
+function vmType(t: string): VmType {
+  const found = VM_TYPES.find((v) => v === t);
+  if (found === undefined) throw new Error(`kvm.vm.state answered VM type ${t}`);
+  return found;
 }
 
 /** KVM_RUN's errno: a guest access that ended in a memory-fault exit returns it (`-EHWPOISON` after a memory failure). */

@@ -11,36 +11,11 @@
  * have the fields its owner expects, and the reply has the type the protocol
  * gives it (checked at run time: a reply of another type is a model error).
  */
-import type { ActorPort } from '../events/actorPort.js';
 import type { LockMode, LockName, Message } from '../events/messages.js';
 import { type AnyRequest, isReplyTo, type ReplyOf } from '../events/protocol/index.js';
-import type { ModelEnv } from '../model/env.js';
-import type { OpResult } from '../model/ops.js';
+import type { Proc } from './kernel.js';
 
-/** What a procedure yields: one request to `to`. */
-export type Yielded = { readonly kind: 'call'; readonly to: string; readonly msg: Message };
-
-/** The value a yield resumes with: the reply. */
-export type Resume = Message;
-
-/** A running procedure returning `R`. */
-export type Proc<R> = Generator<Yielded, R, Resume>;
-
-/** Per-thread state that survives across ops (e.g. the pins a thread holds). */
-export type ThreadLocals = Map<string, Readonly<Record<string, string | number>>>;
-
-/** Everything a procedure may use besides messaging. */
-export interface ProcContext {
-  /** The running thread's actor id. */
-  readonly self: string;
-  readonly env: ModelEnv;
-  readonly locals: ThreadLocals;
-  /** Records a fact as this thread. */
-  readonly record: ActorPort['record'];
-}
-
-/** Starts the procedure of one op of a thread's program. */
-export type ProcFactory<TOp> = (op: TOp, ctx: ProcContext) => Proc<OpResult>;
+export type { Proc, ProcContext, ProcFactory, Resume, ThreadLocals, Yielded } from './kernel.js';
 
 /**
  * Sends request `msg` to actor `to` and returns its reply, typed by the
@@ -103,5 +78,12 @@ export function strs(m: Message, field: string): readonly string[] {
 export function nums(m: Message, field: string): readonly number[] {
   const v = m[field];
   if (!Array.isArray(v) || !v.every((x): x is number => typeof x === 'number')) throw new Error(`reply ${m.type} has no number list ${field}`);
+  return v;
+}
+
+/** Reads a boolean-list field of an untyped reply. */
+export function bools(m: Message, field: string): readonly boolean[] {
+  const v = m[field];
+  if (!Array.isArray(v) || !v.every((x): x is boolean => typeof x === 'boolean')) throw new Error(`reply ${m.type} has no boolean list ${field}`);
   return v;
 }

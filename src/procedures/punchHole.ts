@@ -5,31 +5,28 @@
  * lock each folio, unmap its host PTEs, remove it from the page cache), then
  * invalidate-end. Attributes are unchanged (INV-19). The thread records
  * `HolePunched` (the folios that left the file) before it drops the lock.
- * Variant B4 zaps but does not truncate (F-9361).
+ * Variant B4 replaces it with the version that zaps but does not truncate (F-9361).
  * With a HugeTLB allocator (rfc-1g-v2) see punchHoleHuge.ts.
  */
-import { ACTOR, hasVariant, PAGE_SIZE } from '../model/env.js';
-import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
-import { usesHugetlb } from '../model/hugetlb.js';
-import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
-import { punchHoleHuge } from './punchHoleHuge.js';
+import { ACTOR, PAGE_SIZE } from '../model/env.js';
+import type { OpResult } from '../model/ops.js';
+import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { truncateFolio } from './hugepage.js';
-import { callAny, lock, type Proc, strs, unlock } from './proc.js';
+import type { Proc, ProcContext, PunchHoleOp } from './kernel.js';
+import { callAny, lock, strs, unlock } from './proc.js';
 
-/** Runs a `punchHole` op. */
-export function* punchHole(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcContext): Proc<OpResult> {
-  if (usesHugetlb(ctx.env)) return yield* punchHoleHuge(op, ctx);
+/** `kvm_gmem_punch_hole` with 4K folios. */
+export function* kvmGmemPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpResult> {
   if (op.offset % PAGE_SIZE !== 0 || op.size % PAGE_SIZE !== 0 || op.size === 0) return { rc: '-EINVAL' };
   const start = op.offset / PAGE_SIZE;
   const end = Math.min(start + op.size / PAGE_SIZE, ctx.env.pages);
   if (start >= end) return { rc: '0' };
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
+  const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'both', ctx);
   const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
   const folios = strs(list, 'folios');
-  // B4: zap but never truncate (the folios and their contents stay in the page cache).
-  for (const folio of hasVariant(ctx.env, 'B4') ? [] : folios) yield* truncateFolio(folio, start);
+  // truncate_inode_pages_range: lock, unmap, remove from the page cache, unlock, put.
+  for (const folio of folios) yield* truncateFolio(folio, start);
   yield* gmemInvalidateEnd(ranges);
   // Contract of PUNCH_HOLE, recorded while invalidate_lock is still held: these folios left the file.
   ctx.record('HolePunched', { thread: ctx.self, gmem: ACTOR.gmem, start, end, folios });

@@ -16,12 +16,13 @@
  * 4. `invalidate_end`; unlock. Shareability is unchanged (INV-19).
  */
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
-import { hugeCeil, hugeFloor, hugePages } from '../model/hugetlb.js';
-import type { OpResult, VmmOp } from '../model/ops.js';
-import type { ProcContext } from './proc.js';
-import { gmemInvalidateBegin, gmemInvalidateEnd } from './gmemInvalidate.js';
+import { hugeCeil, hugeFloor, hugePages, usesHugetlb } from '../model/hugetlb.js';
+import type { OpResult } from '../model/ops.js';
+import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { hugepagesIn, mergeHugepage, truncateFolio } from './hugepage.js';
-import { bool, callAny, lock, nums, type Proc, str, strs, unlock } from './proc.js';
+import type { Proc, ProcContext, PunchHoleOp } from './kernel.js';
+import { kvmGmemPunchHole } from './punchHole.js';
+import { bool, callAny, lock, nums, str, strs, unlock } from './proc.js';
 
 /** Zeroes `[start, end)`, a part of one hugepage, without removing anything from the page cache. */
 function* zeroPartial(start: number, end: number): Proc<void> {
@@ -37,9 +38,9 @@ function* zeroPartial(start: number, end: number): Proc<void> {
       const indices = nums(s, 'indices');
       const subs = strs(s, 'folios');
       for (let i = 0; i < subs.length; i++) {
-        const index = indices[i] as number;
+        const index = indices[i] ?? 0;
         if (index < start || index >= end) continue;
-        const sub = subs[i] as string;
+        const sub = subs[i] ?? '';
         const g = yield* callAny(sub, { type: 'folio.get', lock: true, why: 'truncate', index });
         if (!bool(g, 'ok')) continue;
         yield* callAny(sub, { type: 'folio.zeroRange', start: 0, end: 1 });
@@ -52,7 +53,7 @@ function* zeroPartial(start: number, end: number): Proc<void> {
 }
 
 /** Runs a `punchHole` op on a guest_memfd with a HugeTLB allocator. */
-export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: ProcContext): Proc<OpResult> {
+export function* hugetlbPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpResult> {
   if (op.offset % PAGE_SIZE !== 0 || op.size % PAGE_SIZE !== 0 || op.size === 0) return { rc: '-EINVAL' };
   const start = op.offset / PAGE_SIZE;
   const end = Math.min(start + op.size / PAGE_SIZE, ctx.env.pages);
@@ -64,7 +65,7 @@ export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: Pro
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: str(probe, 'rc') };
   }
-  const ranges = yield* gmemInvalidateBegin(start, end, 'both', ctx.env);
+  const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'both', ctx);
   const fullStart = hugeCeil(start, nr);
   const fullEnd = hugeFloor(end, nr);
   if (fullStart >= fullEnd) yield* zeroPartial(start, end);
@@ -101,4 +102,13 @@ export function* punchHoleHuge(op: Extract<VmmOp, { op: 'punchHole' }>, ctx: Pro
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(ACTOR.gmem, 'invalidate', 'W');
   return rc;
+}
+
+/**
+ * `kvm_gmem_punch_hole` of a design whose guest_memfd may use a HugeTLB
+ * allocator (RFC 1G): the HugeTLB form when the file's folios are huge, else
+ * the 4K one.
+ */
+export function* kvmGmemPunchHoleHugetlb(op: PunchHoleOp, ctx: ProcContext): Proc<OpResult> {
+  return usesHugetlb(ctx.env) ? yield* hugetlbPunchHole(op, ctx) : yield* kvmGmemPunchHole(op, ctx);
 }

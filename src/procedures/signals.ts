@@ -4,9 +4,8 @@
  * kernel loop that sees it returns `-EINTR` (fallocate, KVM_PRE_FAULT_MEMORY),
  * and the signal is delivered (consumed) on the way back to userspace.
  */
-import type { ProcContext } from './proc.js';
 import type { OpResult } from '../model/ops.js';
-import type { Proc } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
 
 const SIGNAL = 'signal';
 

@@ -3,21 +3,21 @@
  * `worker_ready`, `recreate_slot`, `pthread_join`) over the `usync` actor
  * (userSyncMachine.ts), and `markVmDead` (`kvm_vm_dead`, the -EIO path of O13).
  */
-import type { ProcContext } from './proc.js';
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
-import { callAny, type Proc } from './proc.js';
+import type { Proc, ProcContext } from './kernel.js';
+import { callAny } from './proc.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
 
 /** Sets event `event` (wakes its waiters). */
-export function* signalEvent(op: Op<'signalEvent'>): Proc<OpResult> {
+export function* signalEvent(op: Op<'signalEvent'>, _ctx: ProcContext): Proc<OpResult> {
   yield* callAny(ACTOR.usync, { type: 'usync.signal', event: op.event });
   return { rc: '0' };
 }
 
 /** Waits until event `event` is set. */
-export function* waitEvent(op: Op<'waitEvent'>): Proc<OpResult> {
+export function* waitEvent(op: Op<'waitEvent'>, _ctx: ProcContext): Proc<OpResult> {
   yield* callAny(ACTOR.usync, { type: 'usync.wait', event: op.event });
   return { rc: '0' };
 }

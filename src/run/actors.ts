@@ -9,13 +9,15 @@ import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
 import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
 import { kvmMmuMachine } from '../machines/kvmMmuMachine.js';
 import { kvmVmMachine } from '../machines/kvmVmMachine.js';
-import { kworkerMachine, runKworkerOp } from '../machines/kworkerMachine.js';
+import { kworkerMachine } from '../machines/kworkerMachine.js';
 import { lruMachine } from '../machines/lruMachine.js';
 import { mmMachine } from '../machines/mmMachine.js';
 import { shmemMachine } from '../machines/shmemMachine.js';
 import { userSyncMachine } from '../machines/userSyncMachine.js';
-import { runGuestOp, vcpuMachine } from '../machines/vcpuMachine.js';
-import { runVmmOp, vmmThreadMachine } from '../machines/vmmThreadMachine.js';
+import { vcpuMachine } from '../machines/vcpuMachine.js';
+import { vmmThreadMachine } from '../machines/vmmThreadMachine.js';
+import { runKworkerOp, runVcpuOp, runVmmOp } from '../procedures/dispatch.js';
+import type { KernelPaths } from '../procedures/kernel.js';
 import type { SpawnInputs } from '../model/actors.js';
 import type { ModelEnv } from '../model/env.js';
 import { machineOwner } from '../runtime/owner.js';
@@ -28,14 +30,14 @@ function gmemEnv(env: ModelEnv, input: SpawnInputs['gmem']): ModelEnv {
 }
 
 /** Actor factories for a run in `env`. */
-export function actorFactories(env: ModelEnv): ActorFactories {
+export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactories {
   return {
     gmem: (id, port: ActorPort, input) =>
       machineOwner(id, gmemInodeMachine, createActor(gmemInodeMachine, { input: { port, env: gmemEnv(env, input) } }).start()),
     kvm: (id, port) => machineOwner(id, kvmVmMachine, createActor(kvmVmMachine, { input: { port, env } }).start()),
     shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port, env } }).start()),
     kworker: (id, port, input) =>
-      machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp } }).start()),
+      machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp, kernel } }).start()),
     hwpoison: (id, port) => machineOwner(id, hwpoisonMachine, createActor(hwpoisonMachine, { input: { port } }).start()),
     usync: (id, port, input) =>
       machineOwner(
@@ -53,8 +55,8 @@ export function actorFactories(env: ModelEnv): ActorFactories {
         createActor(folioMachine, { input: { port, env, gmem: input.gmem, base: input.base, order: input.order, init: input.init } }).start()
       ),
     vmmThread: (id, port, input) =>
-      machineOwner(id, vmmThreadMachine, createActor(vmmThreadMachine, { input: { port, env, program: input.program, run: runVmmOp } }).start()),
+      machineOwner(id, vmmThreadMachine, createActor(vmmThreadMachine, { input: { port, env, program: input.program, run: runVmmOp, kernel } }).start()),
     vcpu: (id, port, input) =>
-      machineOwner(id, vcpuMachine, createActor(vcpuMachine, { input: { port, env, program: input.program, run: runGuestOp } }).start())
+      machineOwner(id, vcpuMachine, createActor(vcpuMachine, { input: { port, env, program: input.program, run: runVcpuOp, kernel } }).start())
   };
 }

@@ -4,7 +4,10 @@
  */
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { LOG_FORMAT_VERSION } from '../events/logEntry.js';
-import { ACTOR, hasUpstreamKvm, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
+import { ACTOR, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
+import { MODE_TABLES } from '../modes/index.js';
+import type { ModeTable } from '../modes/table.js';
+import { protocolTable } from '../variants/index.js';
 import { ScenarioError } from '../scenarios/load.js';
 import { CHECKERS, Monitor } from '../projections/monitor.js';
 import type { Violation } from '../projections/violation.js';
@@ -50,8 +53,8 @@ export interface RunResult {
   readonly violations: readonly Violation[];
 }
 
-/** The environment a scenario describes. */
-export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
+/** The environment a scenario describes, run with protocol table `table`. */
+export function envOf(scenario: Scenario, variant: string | null, table: ModeTable = MODE_TABLES[scenario.mode]): ModelEnv {
   const g = scenario.gmem;
   return {
     mode: scenario.mode,
@@ -63,7 +66,8 @@ export function envOf(scenario: Scenario, variant: string | null): ModelEnv {
     ...(g.hugePool === undefined ? {} : { hugePoolPages: g.hugePool }),
     ...(g.mmap ? { gmemMmap: true } : {}),
     ...(scenario.vm === undefined ? {} : { vm: vmConfigOf(scenario) }),
-    ...(scenario.threads.some((t) => t.ops.some((o) => o.op === 'memoryFailure')) ? { hwpoison: true } : {})
+    ...(scenario.threads.some((t) => t.ops.some((o) => o.op === 'memoryFailure')) ? { hwpoison: true } : {}),
+    ...(table.hugetlbAllocator ? { hugetlbAllocator: true } : {})
   };
 }
 
@@ -141,10 +145,12 @@ export function runSchedule(opts: RunOptions): RunResult {
   const variant = opts.variant ?? null;
   const problem = modeProblem(opts.scenario);
   if (problem !== null) throw new ScenarioError(problem);
+  // The design's table, patched by the variant, chosen once for the run (throws on an unknown variant).
+  const table = protocolTable(MODE_TABLES[opts.scenario.mode], variant);
   const strategy = opts.strategy ?? new RandomStrategy(opts.seed);
-  const env = envOf(opts.scenario, variant);
+  const env = envOf(opts.scenario, variant, table);
   const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
-  const world = new World({ strategy, factories: actorFactories(env), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
+  const world = new World({ strategy, factories: actorFactories(env, table.paths), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
   const ignore = opts.ignore ?? [];
   const monitor = opts.check === false ? null : new Monitor(header, ignore.length === 0 ? CHECKERS : CHECKERS.filter((c) => !ignore.includes(c.id)));
   const stopOnViolation = opts.stopOnViolation !== false;
@@ -162,10 +168,10 @@ export function runSchedule(opts: RunOptions): RunResult {
   world.spawn('kvm', ACTOR.kvm, {});
   world.spawn('gmem', ACTOR.gmem, {});
   // Userspace memory behind userspace_addr: the shared backing of the upstream KVM (rfc-1g-v1 included) and of fd-2022.
-  if (hasUpstreamKvm(env) || env.mode === 'fd-2022') world.spawn('shm', ACTOR.shm, {});
+  if (table.actors.shm) world.spawn('shm', ACTOR.shm, {});
   world.spawn('mm', ACTOR.mm, { gmem: ACTOR.gmem });
   world.spawn('mmu', ACTOR.mmu, {});
-  if (opts.scenario.mode === 'rfc-inplace-v8') world.spawn('lru', ACTOR.lru, {});
+  if (table.actors.lru) world.spawn('lru', ACTOR.lru, {});
   if (usesUserEvents(opts.scenario)) world.spawn('usync', ACTOR.usync, { signallable: signallableEvents(opts.scenario) });
   if (env.hwpoison === true) world.spawn('hwpoison', ACTOR.hwpoison, {});
   opts.scenario.threads.forEach((t, i) => world.spawn('vmmThread', threadId(i), { program: t.ops }));

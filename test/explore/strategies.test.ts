@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/explore/explore.js';
 import { planSchedule } from '../../src/explore/plan.js';
 import { swarmScenario } from '../../src/explore/swarm.js';
-import { VARIANTS } from '../../src/model/variants.js';
+import { VARIANTS } from '../../src/variants/index.js';
 import { replayLog } from '../../src/replay/replay.js';
 import { runSchedule } from '../../src/run/runner.js';
 import { RandomStrategy } from '../../src/runtime/scheduler.js';

@@ -9,7 +9,7 @@ import { createActor } from 'xstate';
 import type { Message } from '../../src/events/messages.js';
 import { kvmMmuMachine } from '../../src/machines/kvmMmuMachine.js';
 import type { ModelEnv } from '../../src/model/env.js';
-import { findVariant } from '../../src/model/variants.js';
+import { findVariant } from '../../src/variants/index.js';
 import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { scenarioSchema } from '../../src/scenarios/schema.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '../../src/events/logEntry.js';
-import { findVariant } from '../../src/model/variants.js';
+import { findVariant } from '../../src/variants/index.js';
 import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
 import { type ScenarioInput, scenarioSchema } from '../../src/scenarios/schema.js';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtins.js';

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LogEntry } from '../../src/events/logEntry.js';
-import { findVariant } from '../../src/model/variants.js';
+import { findVariant } from '../../src/variants/index.js';
 import { CHECKERS } from '../../src/projections/monitor.js';
 import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/explore/explore.js';
 import { IMPLEMENTED_MODES } from '../../src/model/modes.js';
-import { VARIANTS } from '../../src/model/variants.js';
+import { VARIANTS } from '../../src/variants/index.js';
 import { checkLog } from '../../src/replay/check.js';
 import { replayLog } from '../../src/replay/replay.js';
 import { findScenario } from '../../src/scenarios/builtins.js';

@@ -2,7 +2,7 @@
  * Listing commands: `scenarios`, `variants`, `invariants`, `modes`.
  */
 import { IMPLEMENTED_MODES, MODE_SUMMARY, MODES } from '../../model/modes.js';
-import { VARIANTS } from '../../model/variants.js';
+import { VARIANTS } from '../../variants/index.js';
 import { CHECKERS } from '../../projections/monitor.js';
 import { BUILTIN_SCENARIOS, DEFAULT_SCENARIO, MODE_DEFAULT_SCENARIO } from '../../scenarios/builtins.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';

@@ -1,0 +1,63 @@
+/**
+ * The VMM's own (anonymous) memory behind memslots' `userspace_addr` (spec O8):
+ * accesses, and munmap / MADV_DONTNEED with the mmu-notifier
+ * (`kvm_mmu_notifier_invalidate_range_start/end`, `virt/kvm/kvm_main.c`).
+ */
+import { ACTOR } from '../model/env.js';
+import type { OpResult, VmmOp } from '../model/ops.js';
+import type { Proc } from './kernel.js';
+import { callAny, lock, num, nums, unlock } from './proc.js';
+
+type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
+
+/** A VMM access to its userspace memory (anonymous pages behind `userspace_addr`). */
+export function* uaccess(op: Op<'uaccess'>): Proc<OpResult> {
+  const r = yield* callAny(ACTOR.shm, { type: 'folio.access', subpage: op.page, write: op.write, value: op.value ?? 0 });
+  return { rc: '0', value: num(r, 'value') };
+}
+
+/**
+ * munmap / MADV_DONTNEED of userspace memory (O8): core-mm zaps the pages and
+ * fires `invalidate_range_start/end`; KVM (`kvm_mmu_notifier_invalidate_range_start`)
+ * counts `mn_active_invalidate_count`, and under SRCU and `mmu_lock(W)` begins an
+ * invalidation, adds and zaps (SHARED filter) the GFNs of every memslot whose
+ * `userspace_addr` range overlaps; `range_end` ends it.
+ */
+export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
+  const start = op.page;
+  const end = op.page + op.npages;
+  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.start' });
+  const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+  const all = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: 0, end: 2 ** 40 });
+  const ups = nums(all, 'userspacePages');
+  const bases = nums(all, 'baseGfns');
+  const sizes = nums(all, 'npages');
+  const gfnStarts: number[] = [];
+  const gfnEnds: number[] = [];
+  ups.forEach((u, i) => {
+    const n = sizes[i] as number;
+    if (u === 0 || u >= end || u + n <= start) return;
+    const s = Math.max(start, u);
+    const e = Math.min(end, u + n);
+    gfnStarts.push((bases[i] as number) + (s - u));
+    gfnEnds.push((bases[i] as number) + (e - u));
+  });
+  if (gfnStarts.length > 0) {
+    yield* lock(ACTOR.mmu, 'mmu', 'W');
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+    for (let i = 0; i < gfnStarts.length; i++) {
+      yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gfnStarts[i] as number, end: gfnEnds[i] as number });
+      yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: gfnStarts[i] as number, end: gfnEnds[i] as number, filter: 'shared' });
+    }
+    yield* unlock(ACTOR.mmu, 'mmu', 'W');
+  }
+  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+  yield* callAny(ACTOR.shm, { type: 'shm.zap', start, end });
+  if (gfnStarts.length > 0) {
+    yield* lock(ACTOR.mmu, 'mmu', 'W');
+    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+    yield* unlock(ACTOR.mmu, 'mmu', 'W');
+  }
+  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.end' });
+  return { rc: '0' };
+}
