@@ -20,17 +20,32 @@ import type { KvmRequests } from './kvm.js';
 import type { LockRequests } from './lock.js';
 import type { MmRequests } from './mm.js';
 import type { MmuRequests } from './mmu.js';
+import type { LruRequests } from './lru.js';
+import type { ShmRequests } from './shm.js';
+import type { UsyncRequests } from './usync.js';
 
 export type * from './folio.js';
 export type * from './gmem.js';
 export type * from './hwpoison.js';
 export type * from './kvm.js';
 export type * from './lock.js';
+export type * from './lru.js';
 export type * from './mm.js';
 export type * from './mmu.js';
+export type * from './shm.js';
+export type * from './usync.js';
 
 /** Every request of every owner, keyed by message type, with its reply. */
-export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests & GmemRequests & KvmRequests & MmuRequests & MmRequests;
+export type RequestMap = LockRequests &
+  FolioRequests &
+  HwpoisonRequests &
+  GmemRequests &
+  KvmRequests &
+  MmuRequests &
+  MmRequests &
+  LruRequests &
+  UsyncRequests &
+  ShmRequests;
 
 /** A request message type. */
 export type RequestType = keyof RequestMap;
@@ -132,7 +147,12 @@ export const REPLY_TYPES: { readonly [K in RequestType]: readonly ReplyOf<K>['ty
   'mm.pteInstall': ['mm.pteInstalled'],
   'mm.gupLookup': ['mm.pte'],
   'mm.pteUnlock': ['ack'],
-  'mm.zap': ['mm.zapped']
+  'mm.zap': ['mm.zapped'],
+  'lru.drain': ['lru.drained'],
+  'usync.signal': ['ack'],
+  'usync.wait': ['usync.woken'],
+  'shm.gup': ['shm.page'],
+  'shm.zap': ['ack']
 };
 
 /** True if `type` is a typed request. */
@@ -157,17 +177,5 @@ export function respond<M extends AnyRequest>(port: ActorPort, req: Delivered<M>
   port.send(replyTarget(req), reply);
 }
 
-/**
- * Reply types of the owners whose protocol is not typed yet.
- * TODO(protocol modules): gone once every owner has its protocol file.
- */
-const LEGACY_REPLY_TYPES = [
-  'ack',
-  'hwpoison.state',
-  'lru.drained',
-  'shm.page',
-  'usync.woken'
-] as const;
-
 /** Every message type that answers a request: what a thread blocked in a call may receive. */
-export const ALL_REPLY_TYPES: readonly string[] = [...new Set<string>([...Object.values(REPLY_TYPES).flat(), ...LEGACY_REPLY_TYPES])].sort();
+export const ALL_REPLY_TYPES: readonly string[] = [...new Set<string>(Object.values(REPLY_TYPES).flat())].sort();
