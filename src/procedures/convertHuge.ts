@@ -32,7 +32,7 @@ import { convertRange } from './convert.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { archInvalidateRange, hugepagesIn, invalidateBeginFileRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
 import type { ConvertOp, Proc, ProcContext } from './kernel.js';
-import { bool, bools, callAny, lock, num, nums, str, strs, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 
 /** Runs a `convert` op in mode rfc-1g-v2. */
 export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult> {
@@ -41,14 +41,14 @@ export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult>
   const toPrivate = op.to === 'private';
   const nr = hugePages(ctx.env);
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const runs = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.runs', start: range.start, end: range.end });
+  const runs = yield* call(ACTOR.gmem, { type: 'gmem.attr.runs', start: range.start, end: range.end });
   if (runs.type === 'gmem.error') {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
-    return { rc: str(runs, 'rc') };
+    return { rc: runs.rc };
   }
-  const starts = nums(runs, 'starts');
-  const ends = nums(runs, 'ends');
-  const privs = bools(runs, 'privs');
+  const starts = runs.starts;
+  const ends = runs.ends;
+  const privs = runs.privs;
   const work: { start: number; end: number }[] = [];
   starts.forEach((s, i) => {
     if (privs[i] !== toPrivate) work.push({ start: s, end: ends[i] ?? s });
@@ -68,12 +68,12 @@ export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult>
     return rc;
   };
   if (toPrivate) {
-    for (const w of work) yield* callAny(ACTOR.mm, { type: 'mm.zap', start: w.start, end: w.end });
+    for (const w of work) yield* call(ACTOR.mm, { type: 'mm.zap', start: w.start, end: w.end });
     for (const w of work) {
-      const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start: w.start, end: w.end });
-      for (const folio of strs(list, 'folios')) {
-        const safe = yield* callAny(folio, { type: 'folio.checkSafe', check: 'refcount' });
-        if (!bool(safe, 'ok')) return yield* finish({ rc: '-EAGAIN', errorOffset: Math.max(w.start, num(safe, 'base')) * PAGE_SIZE });
+      const list = yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.list', start: w.start, end: w.end });
+      for (const folio of list.folios) {
+        const safe = yield* call(folio, { type: 'folio.checkSafe', check: 'refcount' });
+        if (!safe.ok) return yield* finish({ rc: '-EAGAIN', errorOffset: Math.max(w.start, safe.base) * PAGE_SIZE });
       }
     }
     yield* zapRanges(ranges, 'both');
@@ -82,7 +82,7 @@ export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult>
     // kvm_gmem_shareability_apply(SHAREABILITY_ALL): arch-invalidate before the pages are tracked as shared (INV-16).
     for (const w of work) yield* ctx.kernel.kvm_gmem_convert_arch_invalidate(w.start, w.end, ctx);
   }
-  for (const w of work) yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: toPrivate });
+  for (const w of work) yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: toPrivate });
   if (nr === 1) return yield* finish({ rc: '0' });
   const split: number[] = [];
   for (const r of rounded) {
@@ -95,13 +95,13 @@ export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult>
           continue;
         }
         // Rollback in reverse: shareability back, hugepages this call split merged back.
-        for (const w of [...work].reverse()) yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: !toPrivate });
+        for (const w of [...work].reverse()) yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.store', start: w.start, end: w.end, private: !toPrivate });
         for (const b of split.reverse()) yield* mergeHugepage(b, 'rollback');
         return yield* finish({ rc: '-EAGAIN', errorOffset: hp.base * PAGE_SIZE });
       }
       if (toPrivate && hp.kind === 'split') {
-        const all = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start: hp.base, end: hp.base + nr, private: true });
-        if (bool(all, 'uniform')) yield* mergeHugepage(hp.base, 'convert');
+        const all = yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.range', start: hp.base, end: hp.base + nr, private: true });
+        if (all.uniform) yield* mergeHugepage(hp.base, 'convert');
       }
     }
   }

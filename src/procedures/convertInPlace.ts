@@ -22,7 +22,7 @@ import type { FolioSafe } from '../events/protocol/index.js';
 import { convertRange } from './convert.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import type { ConvertOp, Proc, ProcContext } from './kernel.js';
-import { bool, call, callAny, lock, strs, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 
 /** One attempt of the in-place conversion ioctl (`kvm_gmem_set_attributes`). */
 export function* kvmGmemSetAttributes(op: ConvertOp, ctx: ProcContext): Proc<OpResult> {
@@ -31,13 +31,13 @@ export function* kvmGmemSetAttributes(op: ConvertOp, ctx: ProcContext): Proc<OpR
   const { start, end } = range;
   const toPrivate = op.to === 'private';
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const same = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: toPrivate });
-  if (bool(same, 'uniform')) {
+  const same = yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: toPrivate });
+  if (same.uniform) {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
     return { rc: '0' };
   }
   if (toPrivate) {
-    yield* callAny(ACTOR.mm, { type: 'mm.zap', start, end });
+    yield* call(ACTOR.mm, { type: 'mm.zap', start, end });
     const refused = yield* ctx.kernel.kvm_gmem_check_conversion(start, end, ctx);
     if (refused !== null) {
       yield* unlock(ACTOR.gmem, 'invalidate', 'W');
@@ -47,10 +47,10 @@ export function* kvmGmemSetAttributes(op: ConvertOp, ctx: ProcContext): Proc<OpR
   const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'both', ctx);
   if (!toPrivate) {
     // To shared: kvm_arch_gmem_invalidate (e.g. SNP RMP -> shared) before the page can be host-faulted (INV-16).
-    const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
-    for (const folio of strs(list, 'folios')) yield* call(folio, { type: 'folio.archInvalidate', why: 'convert' });
+    const list = yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+    for (const folio of list.folios) yield* call(folio, { type: 'folio.archInvalidate', why: 'convert' });
   }
-  yield* callAny(ACTOR.gmem, { type: 'gmem.attr.store', start, end, private: toPrivate });
+  yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.store', start, end, private: toPrivate });
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(ACTOR.gmem, 'invalidate', 'W');
   return { rc: '0' };
@@ -64,8 +64,8 @@ export function* kvmGmemSetAttributes(op: ConvertOp, ctx: ProcContext): Proc<OpR
  */
 export function* kvmGmemCheckConversion(start: number, end: number, ctx: ProcContext): Proc<OpResult | null> {
   yield* ctx.kernel.lru_add_drain_all(ctx);
-  const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
-  for (const folio of strs(list, 'folios')) {
+  const list = yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+  for (const folio of list.folios) {
     const safe = yield* ctx.kernel.kvm_gmem_is_safe_for_conversion(folio, ctx);
     if (!safe.ok) return { rc: '-EAGAIN', errorOffset: Math.max(start, safe.base) * PAGE_SIZE };
   }
@@ -74,7 +74,7 @@ export function* kvmGmemCheckConversion(start: number, end: number, ctx: ProcCon
 
 /** `lru_add_drain_all()` for the file's folios (forwarded by the inode to the LRU-add batches, behind every `lru.add` it sent). */
 export function* lruAddDrainAll(_ctx: ProcContext): Proc<void> {
-  yield* callAny(ACTOR.gmem, { type: 'gmem.lru.drain' });
+  yield* callGmem(ACTOR.gmem, { type: 'gmem.lru.drain' });
 }
 
 /** `kvm_gmem_is_safe_for_conversion`: refcount == nr_pages + the checker's own lookup. */

@@ -20,7 +20,7 @@ import { hugeFloor, hugePages, usesHugetlb } from '../model/hugetlb.js';
 import type { OpResult } from '../model/ops.js';
 import { getFolioOrErr } from './filemap.js';
 import type { FallocateOp, Proc, ProcContext } from './kernel.js';
-import { callAny, lock, unlock } from './proc.js';
+import { call, lock, unlock } from './proc.js';
 import { takeSignal } from './signals.js';
 
 /** `kvm_gmem_fallocate` in allocate mode (`kvm_gmem_allocate`). */
@@ -50,8 +50,8 @@ export function* kvmGmemFallocate(op: FallocateOp, ctx: ProcContext): Proc<OpRes
       rc = f.err;
       break;
     }
-    yield* callAny(f.folio, { type: 'folio.unlock' });
-    yield* callAny(f.folio, { type: 'folio.put', why: 'fallocate' });
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'fallocate' });
     index = huge ? hugeFloor(index, nr) + nr : f.base + 2 ** f.order;
   }
   yield* unlock(ACTOR.gmem, 'invalidate', 'R');

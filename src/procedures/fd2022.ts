@@ -34,7 +34,7 @@ import { getFolio } from './filemap.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import type { FallocateOp, Proc, ProcContext } from './kernel.js';
 import { FAULT_RETRIES_MAX, recordMemoryFaultExit } from './memoryFaultExit.js';
-import { bool, callAny, lock, num, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 import type { FaultOutcome, FaultRequest } from './types.js';
 
 /** The rc of a guest access that exits with `KVM_EXIT_MEMORY_ERROR` (fd-2022's name for the memory-fault exit). */
@@ -62,8 +62,8 @@ export function* fallocateFd2022(op: FallocateOp, ctx: ProcContext): Proc<OpResu
   for (let index = start; index < end;) {
     const f = yield* getFolio(index, { create: true, lock: true, why: 'fallocate' });
     if (f === null) throw new Error('shmem_getpage with SGP_FALLOC returned nothing');
-    yield* callAny(f.folio, { type: 'folio.unlock' });
-    yield* callAny(f.folio, { type: 'folio.put', why: 'fallocate' });
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'fallocate' });
     index = f.base + 2 ** f.order;
   }
   yield* gmemInvalidateEnd(ranges);
@@ -87,52 +87,52 @@ export function* fd2022PageFault(req: FaultRequest, ctx: ProcContext): Proc<Faul
     const r = yield* fd2022Attempt(ctx, req, attempt);
     if (r.kind !== 'retry') return r;
     // RET_PF_RETRY: the vCPU re-enters and refaults until the invalidation is over.
-    yield* callAny(ACTOR.mmu, { type: 'mmu.waitIdle' });
+    yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
 }
 
 function* fd2022Attempt(ctx: ProcContext, req: FaultRequest, attempt: number): Proc<Attempt> {
   const { gfn } = req;
-  const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+  const seq = (yield* call(ACTOR.mmu, { type: 'mmu.seq' })).seq;
   ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
   // kvm_mem_is_private: allocated in the backing store.
-  const attr = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
-  if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
-  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
+  const attr = yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+  if (attr.private !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
+  if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false })).ok) return { kind: 'retry' };
   let pfn: Pfn;
   if (req.private) {
     // memfile_pfn_ops.get_lock_pfn: the allocated page, locked; gone (punched) -> the retry re-reads.
     const f = yield* getFolio(req.index, { create: false, lock: true, why: 'kvm-pfn' });
     if (f === null) return { kind: 'retry' };
-    if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
-    yield* callAny(f.folio, { type: 'folio.unlock' });
+    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+    yield* call(f.folio, { type: 'folio.unlock' });
     const subpage = req.index - f.base;
     ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel: 1 });
     pfn = { folio: f.folio, subpage, backing: true };
   } else {
-    const slot = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn });
-    if (!bool(slot, 'found')) return { kind: 'mmio' };
-    const page = num(slot, 'userspacePage') + (gfn - num(slot, 'baseGfn'));
-    yield* callAny(ACTOR.shm, { type: 'shm.gup', page });
+    const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn });
+    if (!slot.found) return { kind: 'mmio' };
+    const page = slot.userspacePage + (gfn - slot.baseGfn);
+    yield* call(ACTOR.shm, { type: 'shm.gup', page });
     pfn = { folio: ACTOR.shm, subpage: page, backing: false };
   }
   const release = function* (): Proc<void> {
     if (!pfn.backing) return;
-    yield* callAny(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+    yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
     ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
   };
-  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+  if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false })).ok) {
     yield* release();
     return { kind: 'retry' };
   }
   yield* lock(ACTOR.mmu, 'mmu', 'R');
-  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true }), 'ok')) {
+  if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true })).ok) {
     yield* unlock(ACTOR.mmu, 'mmu', 'R');
     yield* release();
     return { kind: 'retry' };
   }
-  const inst = yield* callAny(ACTOR.mmu, {
+  const inst = yield* call(ACTOR.mmu, {
     type: 'mmu.install',
     root: rootFor(req.private),
     gfn,
@@ -143,5 +143,5 @@ function* fd2022Attempt(ctx: ProcContext, req: FaultRequest, attempt: number): P
   });
   yield* unlock(ACTOR.mmu, 'mmu', 'R');
   yield* release();
-  return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };
+  return { kind: 'mapped', level: inst.installed ? inst.level : 0 };
 }

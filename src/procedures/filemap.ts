@@ -7,7 +7,7 @@
  */
 import { ACTOR } from '../model/env.js';
 import type { Proc } from './kernel.js';
-import { bool, callAny, num, str } from './proc.js';
+import { call } from './proc.js';
 import type { FolioErr, HeldFolio, LookupOptions } from './types.js';
 
 /** Retries before a lookup gives up (a bound on every loop). */
@@ -33,13 +33,13 @@ export function* getFolio(index: number, opts: LookupOptions): Proc<HeldFolio | 
  */
 export function* getFolioOrErr(index: number, opts: LookupOptions, gmem: string = ACTOR.gmem): Proc<HeldFolio | FolioErr | null> {
   for (let attempt = 0; attempt < LOOKUP_RETRIES_MAX; attempt++) {
-    const r = yield* callAny(gmem, { type: 'gmem.filemap.get', index, create: opts.create });
-    if (r.type === 'gmem.error') return { err: str(r, 'rc') };
-    if (typeof r['err'] === 'string') return { err: r['err'] };
-    const folio = r['folio'];
-    if (typeof folio !== 'string') return null;
-    const g = yield* callAny(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });
-    if (bool(g, 'ok')) return { folio: str(g, 'folio'), base: num(g, 'base'), order: num(g, 'order'), uptodate: bool(g, 'uptodate') };
+    const r = yield* call(gmem, { type: 'gmem.filemap.get', index, create: opts.create });
+    if (r.type === 'gmem.error') return { err: r.rc };
+    if (r.err !== undefined) return { err: r.err };
+    const folio = r.folio;
+    if (folio === null) return null;
+    const g = yield* call(folio, { type: 'folio.get', lock: opts.lock, why: opts.why, index });
+    if (g.ok) return { folio: g.folio, base: g.base, order: g.order, uptodate: g.uptodate };
   }
   throw new Error(`filemap lookup of ${gmem} index ${index} kept racing with truncation`);
 }

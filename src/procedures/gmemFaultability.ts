@@ -34,7 +34,7 @@ import { hugePages, usesHugetlb } from '../model/hugetlb.js';
 import { rangesOf } from './gmemInvalidate.js';
 import { hugepagesIn, splitHugepage, zapRanges } from './hugepage.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { bools, callAny, lock, nums, strs, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 import type { GmemRange, ShouldSetPrivate } from './types.js';
 
 /**
@@ -43,23 +43,24 @@ import type { GmemRange, ShouldSetPrivate } from './types.js';
  * range leaves the rest as it is.
  */
 export function* kvmGmemSetFaultable(gmem: string, start: number, end: number, faultable: boolean, _ctx: ProcContext): Proc<void> {
-  yield* callAny(gmem, { type: 'gmem.faultable.store', start, end, faultable, how: 'index' });
+  yield* callGmem(gmem, { type: 'gmem.faultable.store', start, end, faultable, how: 'index' });
 }
 
 /** The guest_memfd ranges the gfns `[start, end)` map to through memslots with a guest_memfd. */
 export function* gmemRangesOf(start: number, end: number): Proc<GmemRange[]> {
-  const ov = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
-  const gmems = strs(ov, 'gmems');
-  const bases = nums(ov, 'baseGfns');
-  const sizes = nums(ov, 'npages');
-  const pgoffs = nums(ov, 'pgoffs');
+  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
+  const gmems = ov.gmems;
+  const bases = ov.baseGfns;
+  const sizes = ov.npages;
+  const pgoffs = ov.pgoffs;
   const out: GmemRange[] = [];
   gmems.forEach((gmem, i) => {
     if (gmem === '') return;
-    const base = bases[i] as number;
+    const base = bases[i] ?? 0;
+    const pgoff = pgoffs[i] ?? 0;
     const s = Math.max(start, base);
-    const e = Math.min(end, base + (sizes[i] as number));
-    if (s < e) out.push({ gmem, start: (pgoffs[i] as number) + (s - base), end: (pgoffs[i] as number) + (e - base) });
+    const e = Math.min(end, base + (sizes[i] ?? 0));
+    if (s < e) out.push({ gmem, start: pgoff + (s - base), end: pgoff + (e - base) });
   });
   return out;
 }
@@ -78,19 +79,19 @@ export function* v1ShouldSetPrivate(start: number, end: number, ctx: ProcContext
       yield* lock(r.gmem, 'invalidate', 'W');
       held.push(r.gmem);
     }
-    const before = yield* callAny(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
+    const before = yield* callGmem(r.gmem, { type: 'gmem.faultable.runs', start: r.start, end: r.end });
     yield* ctx.kernel.kvm_gmem_set_faultable(r.gmem, r.start, r.end, false, ctx);
-    const list = yield* callAny(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
+    const list = yield* callGmem(r.gmem, { type: 'gmem.filemap.list', start: r.start, end: r.end });
     let busy = false;
-    for (const folio of strs(list, 'folios')) {
+    for (const folio of list.folios) {
       if (!(yield* ctx.kernel.kvm_gmem_is_safe_for_conversion(folio, ctx)).ok) {
         busy = true;
         break;
       }
     }
-    const starts = nums(before, 'starts');
-    const ends = nums(before, 'ends');
-    const was = bools(before, 'faultable');
+    const starts = before.starts;
+    const ends = before.ends;
+    const was = before.faultable;
     const runs: GmemRange[] = [];
     for (let i = 0; i < starts.length; i++) if (was[i] === true) runs.push({ gmem: r.gmem, start: starts[i] ?? 0, end: ends[i] ?? 0 });
     if (busy) {
@@ -126,7 +127,7 @@ export function* v1CommitDone(held: readonly string[], _ctx: ProcContext): Proc<
  * `kvm_gmem_compute_invalidate_bound`), and are zapped. Faults that still hold the folio make the split fail.
  */
 function* zapHugepageSptes(gmem: string, base: number, nr: number): Proc<void> {
-  yield* zapRanges(rangesOf(yield* callAny(gmem, { type: 'gmem.bindings', start: base, end: base + nr })), 'private', true);
+  yield* zapRanges(rangesOf(yield* callGmem(gmem, { type: 'gmem.bindings', start: base, end: base + nr })), 'private', true);
 }
 
 /**

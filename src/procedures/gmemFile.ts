@@ -8,7 +8,7 @@ import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { GUEST_MEMFD_FLAG_INIT_SHARED, GUEST_MEMFD_FLAG_MMAP } from '../model/vm.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { callAny, num, str } from './proc.js';
+import { call, callGmem } from './proc.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
 
@@ -23,9 +23,9 @@ export function fdActor(ctx: ProcContext, fd: string): string | null {
 export function* createGmem(op: Op<'createGmem'>, ctx: ProcContext): Proc<OpResult> {
   const bits = op.flags.map((f) => (f === 'MMAP' ? Math.log2(GUEST_MEMFD_FLAG_MMAP) : f === 'INIT_SHARED' ? Math.log2(GUEST_MEMFD_FLAG_INIT_SHARED) : f));
   const pages = op.size > 0 && op.size % PAGE_SIZE === 0 ? op.size / PAGE_SIZE : null;
-  const r = yield* callAny(ACTOR.kvm, { type: 'kvm.gmem.create', pages, flags: bits });
-  const rc = str(r, 'rc');
-  if (rc === '0' && op.fd !== undefined) ctx.locals.set(`fd:${op.fd}`, { gmem: str(r, 'gmem') });
+  const r = yield* call(ACTOR.kvm, { type: 'kvm.gmem.create', pages, flags: bits });
+  const rc = r.rc;
+  if (rc === '0' && op.fd !== undefined) ctx.locals.set(`fd:${op.fd}`, { gmem: r.gmem });
   return { rc };
 }
 
@@ -34,7 +34,7 @@ export function* closeFd(op: Op<'close'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null || ctx.locals.has(`closed:${op.fd}`)) return { rc: '-EBADF' };
   ctx.locals.set(`closed:${op.fd}`, { gmem });
-  yield* callAny(gmem, { type: 'gmem.fput' });
+  yield* callGmem(gmem, { type: 'gmem.fput' });
   return { rc: '0' };
 }
 
@@ -42,15 +42,15 @@ export function* closeFd(op: Op<'close'>, ctx: ProcContext): Proc<OpResult> {
 export function* fstat(op: Op<'fstat'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
-  const st = yield* callAny(gmem, { type: 'gmem.stat' });
-  return { rc: '0', value: num(st, op.field) };
+  const st = yield* callGmem(gmem, { type: 'gmem.stat' });
+  return { rc: '0', value: st[op.field] };
 }
 
 /** read/write/pread/pwrite: guest_memfd has no read/write file operations (-EINVAL). */
 export function* fileIo(op: Op<'fileIo'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
-  yield* callAny(gmem, { type: 'gmem.stat' });
+  yield* callGmem(gmem, { type: 'gmem.stat' });
   return { rc: '-EINVAL' };
 }
 
@@ -59,8 +59,8 @@ export function* mmapGmem(op: Op<'mmap'>, ctx: ProcContext): Proc<OpResult> {
   const gmem = fdActor(ctx, op.fd);
   if (gmem === null) return { rc: '-EBADF' };
   if (op.size === 0) return { rc: '-EINVAL' };
-  const st = yield* callAny(gmem, { type: 'gmem.stat' });
-  if (st['mmap'] !== true) return { rc: '-ENODEV' };
+  const st = yield* callGmem(gmem, { type: 'gmem.stat' });
+  if (!st.mmap) return { rc: '-ENODEV' };
   if (!op.shared) return { rc: '-EINVAL' };
   return { rc: '0' };
 }
@@ -68,6 +68,6 @@ export function* mmapGmem(op: Op<'mmap'>, ctx: ProcContext): Proc<OpResult> {
 /** madvise on the guest_memfd mapping. */
 export function* madviseGmem(op: Op<'madvise'>): Proc<OpResult> {
   if (op.advice === 'MADV_COLLAPSE') return { rc: '-EINVAL' };
-  if (op.advice === 'MADV_DONTNEED') yield* callAny(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
+  if (op.advice === 'MADV_DONTNEED') yield* call(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
   return { rc: '0' };
 }

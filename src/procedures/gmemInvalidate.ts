@@ -9,10 +9,10 @@
  * separate deliveries (spec §7.2). Variants B1 and B20 replace
  * `kvm_gmem_invalidate_begin` and `kvm_gmem_get_invalidate_filter`.
  */
-import type { Message } from '../events/messages.js';
+import type { GmemBindingList } from '../events/protocol/index.js';
 import { ACTOR } from '../model/env.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { callAny, lock, nums, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 import type { GfnRanges, ZapFilter } from './types.js';
 
 /** `kvm_gmem_get_invalidate_filter`: a guest_memfd-originated invalidation zaps what its caller asks (shared SPTEs of GMEM_ONLY memslots included). */
@@ -22,14 +22,14 @@ export function kvmGmemGetInvalidateFilter(requested: ZapFilter): ZapFilter {
 
 /** `kvm_gmem_invalidate_begin` of file indices `[start, end)`; returns what {@link gmemInvalidateEnd} must close. */
 export function* kvmGmemInvalidateBegin(start: number, end: number, filter: ZapFilter, ctx: ProcContext): Proc<GfnRanges> {
-  const ranges = rangesOf(yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start, end }));
+  const ranges = rangesOf(yield* callGmem(ACTOR.gmem, { type: 'gmem.bindings', start, end }));
   yield* invalidateBeginRanges(ranges, filter, ctx);
   return ranges;
 }
 
 /** The GFN ranges of a `gmem.bindings` reply. */
-export function rangesOf(bindings: Message): GfnRanges {
-  return { starts: nums(bindings, 'gfnStarts'), ends: nums(bindings, 'gfnEnds') };
+export function rangesOf(bindings: GmemBindingList): GfnRanges {
+  return { starts: bindings.gfnStarts, ends: bindings.gfnEnds };
 }
 
 /**
@@ -42,12 +42,12 @@ export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, 
   if (ranges.starts.length === 0) return;
   const filter = ctx.kernel.kvm_gmem_get_invalidate_filter(requested, ctx);
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
   for (let i = 0; i < ranges.starts.length; i++) {
     const s = ranges.starts[i] ?? 0;
     const e = ranges.ends[i] ?? 0;
-    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
-    yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: s, end: e });
+    yield* call(ACTOR.mmu, { type: 'mmu.zap', start: s, end: e, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }
@@ -56,6 +56,6 @@ export function* invalidateBeginRanges(ranges: GfnRanges, requested: ZapFilter, 
 export function* gmemInvalidateEnd(ranges: GfnRanges): Proc<void> {
   if (ranges.starts.length === 0) return;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }

@@ -21,7 +21,7 @@ import type { OpResult } from '../model/ops.js';
 import type { Proc, ProcContext } from './kernel.js';
 import { gfnOf } from './kvmPageFault.js';
 import { recordMemoryFaultExit } from './memoryFaultExit.js';
-import { callAny, num } from './proc.js';
+import { call } from './proc.js';
 
 /** Re-entries of one guest access (the SPTE can be zapped between the fault and the access). */
 export const GUEST_ACCESS_RETRIES_MAX = 8;
@@ -50,8 +50,8 @@ export function* guestAccess(op: GuestAccessOp, ctx: ProcContext): Proc<OpResult
   }
   const where = synthesize ? { roots: [rootFor(true), rootFor(false)] } : { root: rootFor(priv) };
   for (let attempt = 0; attempt < GUEST_ACCESS_RETRIES_MAX; attempt++) {
-    const r = yield* callAny(ACTOR.mmu, { type: 'mmu.access', ...where, gfn, write: op.write, value: op.value ?? 0 });
-    if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
+    const r = yield* call(ACTOR.mmu, { type: 'mmu.access', ...where, gfn, write: op.write, value: op.value ?? 0 });
+    if (r.type === 'folio.accessed') return { rc: '0', value: r.value };
     const fault = yield* ctx.kernel.kvm_mmu_page_fault({ index: op.index, gfn, private: priv, write: op.write, ...(synthesize ? { synthesize } : {}) }, ctx);
     if (fault.kind === 'memoryFault') return { rc: ctx.kernel.kvm_memory_fault_exit_rc(ctx) };
     if (fault.kind === 'retryLimit') return { rc: 'RETRY_LIMIT' };

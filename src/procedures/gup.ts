@@ -8,7 +8,7 @@
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { bool, callAny, num, str } from './proc.js';
+import { call } from './proc.js';
 
 /** Fault-and-retry rounds before GUP gives up. */
 export const GUP_RETRIES_MAX = 8;
@@ -17,17 +17,17 @@ export const GUP_RETRIES_MAX = 8;
 export function* gupPin(op: Extract<VmmOp, { op: 'pin' }>, ctx: ProcContext): Proc<OpResult> {
   if (ctx.locals.has(op.pin)) throw new Error(`pin name ${op.pin} is already in use`);
   for (let attempt = 0; attempt < GUP_RETRIES_MAX; attempt++) {
-    const pte = yield* callAny(ACTOR.mm, { type: 'mm.gupLookup', page: op.index });
-    if (!bool(pte, 'present')) {
+    const pte = yield* call(ACTOR.mm, { type: 'mm.gupLookup', page: op.index });
+    if (!pte.present || pte.folio === null) {
       const fault = yield* ctx.kernel.kvm_gmem_fault_user_mapping(op.index, ctx);
       if (fault === 'SIGBUS') return { rc: '-EFAULT' };
       continue;
     }
-    const folio = str(pte, 'folio');
-    const subpage = num(pte, 'subpage');
-    const pinned = yield* callAny(folio, { type: 'folio.pin', subpage, kind: op.kind, longterm: op.longterm, pin: op.pin });
-    yield* callAny(ACTOR.mm, { type: 'mm.pteUnlock', page: op.index });
-    if (!bool(pinned, 'ok')) continue;
+    const folio = pte.folio;
+    const subpage = pte.subpage;
+    const pinned = yield* call(folio, { type: 'folio.pin', subpage, kind: op.kind, longterm: op.longterm, pin: op.pin });
+    yield* call(ACTOR.mm, { type: 'mm.pteUnlock', page: op.index });
+    if (!pinned.ok) continue;
     ctx.locals.set(op.pin, { folio, subpage, index: op.index });
     return { rc: '0' };
   }
@@ -38,13 +38,13 @@ export function* gupPin(op: Extract<VmmOp, { op: 'pin' }>, ctx: ProcContext): Pr
 export function* gupUnpin(op: Extract<VmmOp, { op: 'unpin' }>, ctx: ProcContext): Proc<OpResult> {
   const held = ctx.locals.get(op.pin);
   if (held === undefined) return { rc: '-EINVAL' };
-  yield* callAny(String(held['folio']), { type: 'folio.unpin', pin: op.pin });
+  yield* call(String(held['folio']), { type: 'folio.unpin', pin: op.pin });
   ctx.locals.delete(op.pin);
   return { rc: '0' };
 }
 
 /** Runs a `munmap` op (modelled as MADV_DONTNEED: the VMA stays, PTEs go). */
 export function* munmap(op: Extract<VmmOp, { op: 'munmap' }>, _ctx: ProcContext): Proc<OpResult> {
-  yield* callAny(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
+  yield* call(ACTOR.mm, { type: 'mm.zap', start: op.index, end: op.index + op.npages });
   return { rc: '0' };
 }

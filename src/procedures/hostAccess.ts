@@ -5,7 +5,7 @@
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { callAny, num } from './proc.js';
+import { call } from './proc.js';
 
 /** Re-faults before an access gives up (the PTE can be zapped again in between). */
 export const ACCESS_RETRIES_MAX = 8;
@@ -13,8 +13,8 @@ export const ACCESS_RETRIES_MAX = 8;
 /** Runs an `access` op. */
 export function* hostAccess(op: Extract<VmmOp, { op: 'access' }>, ctx: ProcContext): Proc<OpResult> {
   for (let attempt = 0; attempt < ACCESS_RETRIES_MAX; attempt++) {
-    const r = yield* callAny(ACTOR.mm, { type: 'mm.access', page: op.index, write: op.write, value: op.value ?? 0 });
-    if (r.type === 'folio.accessed') return { rc: '0', value: num(r, 'value') };
+    const r = yield* call(ACTOR.mm, { type: 'mm.access', page: op.index, write: op.write, value: op.value ?? 0 });
+    if (r.type === 'folio.accessed') return { rc: '0', value: r.value };
     const fault = yield* ctx.kernel.kvm_gmem_fault_user_mapping(op.index, ctx);
     if (fault === 'SIGBUS') return { rc: 'SIGBUS' };
   }

@@ -22,7 +22,7 @@
 import { ACTOR } from '../model/env.js';
 import { getFolio } from './filemap.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { bool, callAny, lock, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 import type { FaultResult } from './types.js';
 
 /** How a design's host fault takes the invalidate lock and treats large folios. */
@@ -46,22 +46,22 @@ export function* kvmGmemFaultUserMapping(index: number, ctx: ProcContext, opts: 
   if (f === null) throw new Error('filemap_get_folio with FGP_CREAT returned nothing');
   if (f.order > 0 && !opts.mapLargeFolios) {
     // WARN_ON_ONCE(folio_test_large(folio)): huge folios are never host-mapped.
-    yield* callAny(f.folio, { type: 'folio.unlock' });
-    yield* callAny(f.folio, { type: 'folio.put', why: 'fault' });
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
     if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return 'SIGBUS';
   }
-  if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
+  if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
   if (locked) yield* unlock(ACTOR.gmem, 'invalidate', 'R');
   // VM_FAULT_LOCKED: core-mm installs the PTE under the PTE lock, then unlocks the folio.
   const subpage = index - f.base;
-  const inst = yield* callAny(ACTOR.mm, { type: 'mm.pteInstall', page: index, folio: f.folio, subpage, index });
-  if (bool(inst, 'installed')) {
-    yield* callAny(f.folio, { type: 'folio.unlock' });
+  const inst = yield* call(ACTOR.mm, { type: 'mm.pteInstall', page: index, folio: f.folio, subpage, index });
+  if (inst.installed) {
+    yield* call(f.folio, { type: 'folio.unlock' });
   } else {
     // Another thread installed the PTE first: drop our reference (VM_FAULT_NOPAGE).
-    yield* callAny(f.folio, { type: 'folio.unlock' });
-    yield* callAny(f.folio, { type: 'folio.put', why: 'fault' });
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
   }
   return 'ok';
 }
@@ -74,12 +74,12 @@ export function* noGmemMmapFault(_index: number, _ctx: ProcContext): Proc<FaultR
 
 /** The in-place check: the index's attribute (`AttrRead`); private -> SIGBUS. */
 export function* gmemAttrIsPrivate(index: number, _ctx: ProcContext): Proc<boolean> {
-  return bool(yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index }), 'private');
+  return (yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.read', index })).private;
 }
 
 /** RFC 1G-v1's check, `kvm_gmem_is_faultable` (`FaultabilityRead`): not faultable -> SIGBUS. */
 export function* gmemNotFaultable(index: number, _ctx: ProcContext): Proc<boolean> {
-  return bool(yield* callAny(ACTOR.gmem, { type: 'gmem.faultable.read', index }), 'private');
+  return (yield* callGmem(ACTOR.gmem, { type: 'gmem.faultable.read', index })).private;
 }
 
 /** Upstream 6.18's check: only a file created `INIT_SHARED` is shared (no attribute read). */

@@ -28,8 +28,9 @@
  */
 import { ACTOR } from '../model/env.js';
 import { hugeCeil, hugeFloor } from '../model/hugetlb.js';
+import type { HugepageSplitReason } from '../events/protocol/index.js';
 import type { Proc } from './kernel.js';
-import { bool, callAny, lock, num, nums, str, strs, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 import type { GfnRanges, HugepageState, ZapFilter } from './types.js';
 
 /** Upper bound on the hugepages one operation restructures (every loop is bounded). */
@@ -43,10 +44,10 @@ function hugepageKind(k: string | undefined): HugepageState['kind'] {
 
 /** The hugepages overlapping `[start, end)`. */
 export function* hugepagesIn(start: number, end: number): Proc<HugepageState[]> {
-  const r = yield* callAny(ACTOR.gmem, { type: 'gmem.hugepages', start, end });
-  const bases = nums(r, 'bases');
-  const kinds = strs(r, 'kinds');
-  const folios = strs(r, 'folios');
+  const r = yield* callGmem(ACTOR.gmem, { type: 'gmem.hugepages', start, end });
+  const bases = r.bases;
+  const kinds = r.kinds;
+  const folios = r.folios;
   if (bases.length > HUGEPAGES_PER_OP_MAX) throw new Error('too many hugepages for one operation');
   return bases.map((base, i) => ({ base, kind: hugepageKind(kinds[i]), folio: folios[i] ?? '' }));
 }
@@ -57,20 +58,21 @@ export function roundOut(start: number, end: number, nr: number, pages: number):
 }
 
 /** Splits the huge folio `folio` at `base`; false if its refcount could not be frozen. */
-export function* splitHugepage(folio: string, base: number, reason: string): Proc<boolean> {
-  const f = yield* callAny(folio, { type: 'folio.freeze' });
-  if (!bool(f, 'ok')) return false;
-  yield* callAny(ACTOR.gmem, {
+export function* splitHugepage(folio: string, base: number, reason: HugepageSplitReason): Proc<boolean> {
+  const f = yield* call(folio, { type: 'folio.freeze' });
+  if (!f.ok) return false;
+  if (f.hugePage === null) throw new Error(`split of ${folio}, which is not a HugeTLB folio`);
+  yield* callGmem(ACTOR.gmem, {
     type: 'gmem.split',
     folio,
     base,
     reason,
-    hugePage: str(f, 'hugePage'),
-    uptodate: bool(f, 'uptodate'),
-    subpages: nums(f, 'subpages'),
-    values: nums(f, 'values'),
+    hugePage: f.hugePage,
+    uptodate: f.uptodate,
+    subpages: f.subpages,
+    values: f.values,
     // The arch-prepared runs (INV-16), carried to the 4K folios.
-    ...(f['preparedStarts'] === undefined ? {} : { preparedStarts: nums(f, 'preparedStarts'), preparedEnds: nums(f, 'preparedEnds') })
+    ...(f.preparedStarts === undefined || f.preparedEnds === undefined ? {} : { preparedStarts: f.preparedStarts, preparedEnds: f.preparedEnds })
   });
   return true;
 }
@@ -81,27 +83,27 @@ export function* splitHugepage(folio: string, base: number, reason: string): Pro
  * still have shared indices, to truncate it at once under the same lock.
  */
 export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'rollback'): Proc<string | null> {
-  const s = yield* callAny(ACTOR.gmem, { type: 'gmem.split.subs', base });
-  const subs = strs(s, 'folios');
+  const s = yield* callGmem(ACTOR.gmem, { type: 'gmem.split.subs', base });
+  const subs = s.folios;
   const frozen: string[] = [];
   const uptodates: boolean[] = [];
   const values: number[] = [];
   const prepareds: boolean[] = [];
   let ok = true;
   for (const sub of subs) {
-    const f = yield* callAny(sub, { type: 'folio.freeze' });
-    if (!bool(f, 'ok')) {
+    const f = yield* call(sub, { type: 'folio.freeze' });
+    if (!f.ok) {
       ok = false;
       break;
     }
     frozen.push(sub);
-    uptodates.push(bool(f, 'uptodate'));
-    prepareds.push(f['preparedStarts'] !== undefined);
-    const vals = nums(f, 'values');
+    uptodates.push(f.uptodate);
+    prepareds.push(f.preparedStarts !== undefined);
+    const vals = f.values;
     values.push(vals[0] ?? 0);
   }
   if (ok) {
-    const m = yield* callAny(ACTOR.gmem, {
+    const m = yield* callGmem(ACTOR.gmem, {
       type: 'gmem.merge',
       base,
       reason,
@@ -110,10 +112,10 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
       values,
       ...(prepareds.includes(true) ? { prepareds } : {})
     });
-    if (bool(m, 'ok')) return str(m, 'folio');
+    if (m.ok) return m.folio;
   }
   // Rollback: the hugepage stays split.
-  for (const sub of frozen) yield* callAny(sub, { type: 'folio.unfreeze' });
+  for (const sub of frozen) yield* call(sub, { type: 'folio.unfreeze' });
   return null;
 }
 
@@ -124,27 +126,27 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
  * their state.
  */
 export function* archInvalidateRange(start: number, end: number, why: string): Proc<void> {
-  const r = yield* callAny(ACTOR.gmem, { type: 'gmem.archInvalidate', start, end, why });
-  const folios = strs(r, 'folios');
-  const starts = nums(r, 'starts');
-  const ends = nums(r, 'ends');
+  const r = yield* callGmem(ACTOR.gmem, { type: 'gmem.archInvalidate', start, end, why });
+  const folios = r.folios;
+  const starts = r.starts;
+  const ends = r.ends;
   for (let i = 0; i < folios.length; i++) {
-    yield* callAny(folios[i] ?? '', { type: 'folio.archInvalidate', why, start: starts[i] ?? 0, end: ends[i] ?? 0 });
+    yield* call(folios[i] ?? '', { type: 'folio.archInvalidate', why, start: starts[i] ?? 0, end: ends[i] ?? 0 });
   }
 }
 
 /** Truncates one folio (lock, unmap host PTEs, remove, drop page-cache refs, unlock, put). */
 export function* truncateFolio(folio: string, index: number): Proc<void> {
-  const g = yield* callAny(folio, { type: 'folio.get', lock: true, why: 'truncate', index });
-  if (!bool(g, 'ok')) return;
-  const base = num(g, 'base');
-  const nr = 2 ** num(g, 'order');
-  yield* callAny(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
-  yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
-  yield* callAny(folio, { type: 'folio.truncate' });
-  yield* callAny(folio, { type: 'folio.unlock' });
+  const g = yield* call(folio, { type: 'folio.get', lock: true, why: 'truncate', index });
+  if (!g.ok) return;
+  const base = g.base;
+  const nr = 2 ** g.order;
+  yield* call(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
+  yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
+  yield* call(folio, { type: 'folio.truncate' });
+  yield* call(folio, { type: 'folio.unlock' });
   // For a HugeTLB folio the reply comes from the inode once the page is back in the subpool.
-  yield* callAny(folio, { type: 'folio.put', why: 'truncate' });
+  yield* call(folio, { type: 'folio.put', why: 'truncate' });
 }
 
 /**
@@ -155,15 +157,15 @@ export function* invalidateBeginFileRanges(starts: readonly number[], ends: read
   const gs: number[] = [];
   const ge: number[] = [];
   for (let i = 0; i < starts.length; i++) {
-    const b = yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] ?? 0, end: ends[i] ?? 0 });
-    gs.push(...nums(b, 'gfnStarts'));
-    ge.push(...nums(b, 'gfnEnds'));
+    const b = yield* callGmem(ACTOR.gmem, { type: 'gmem.bindings', start: starts[i] ?? 0, end: ends[i] ?? 0 });
+    gs.push(...b.gfnStarts);
+    ge.push(...b.gfnEnds);
   }
   const ranges: GfnRanges = { starts: gs, ends: ge };
   if (gs.length === 0) return ranges;
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-  for (let i = 0; i < gs.length; i++) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] ?? 0, end: ge[i] ?? 0 });
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+  for (let i = 0; i < gs.length; i++) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gs[i] ?? 0, end: ge[i] ?? 0 });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
   return ranges;
 }
@@ -176,8 +178,8 @@ export function* zapRanges(ranges: GfnRanges, filter: ZapFilter, addRanges = fal
     const start = ranges.starts[i] ?? 0;
     const end = ranges.ends[i] ?? 0;
     // `addRanges`: each range first joins the invalidation in progress (`kvm_mmu_invalidate_range_add`).
-    if (addRanges) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
-    yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
+    if (addRanges) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
+    yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
   }
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
 }

@@ -35,10 +35,10 @@
 import { rootFor } from '../model/mmuRoots.js';
 import { ACTOR, type ModelEnv } from '../model/env.js';
 import { getFolio, getFolioOrErr } from './filemap.js';
-import type { Message } from '../events/messages.js';
+import type { KvmMemslot } from '../events/protocol/index.js';
 import type { Proc, ProcContext } from './kernel.js';
 import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages, recordMemoryFaultExit } from './memoryFaultExit.js';
-import { bool, call, callAny, lock, num, str, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 import type { Attempt, FaultOutcome, FaultRequest, HeldFolio } from './types.js';
 
 /** Folio order a leaf at `level` needs. */
@@ -82,8 +82,8 @@ export function* kvmMaxPrivateMappingLevel(req: FaultRequest, base: number, orde
     if (first < base || first + pages > base + 2 ** order) continue;
     if (first < b.pgoff || first + pages > b.pgoff + b.npages) continue;
     if ((b.baseGfn - b.pgoff) % pages !== 0) continue;
-    const r = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private, quiet: true });
-    if (bool(r, 'uniform')) return level;
+    const r = yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.range', start: first, end: first + pages, private: req.private, quiet: true });
+    if (r.uniform) return level;
   }
   return 1;
 }
@@ -91,18 +91,18 @@ export function* kvmMaxPrivateMappingLevel(req: FaultRequest, base: number, orde
 /** (f) `kvm_gmem_get_pfn`: returns the pfn with a reference held, or null for `-EFAULT`. */
 function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> {
   yield* lock(ACTOR.gmem, 'invalidate', 'R');
-  const attr = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
-  if (bool(attr, 'private') !== req.private) {
+  const attr = yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+  if (attr.private !== req.private) {
     yield* unlock(ACTOR.gmem, 'invalidate', 'R');
     return null;
   }
   const f = yield* getFolio(req.index, { create: true, lock: true, why: 'kvm-pfn' });
   if (f === null) throw new Error('kvm_gmem_get_folio with FGP_CREAT returned nothing');
-  if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
+  if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
   // Private: kvm_gmem_prepare_folio (arch prepare, e.g. SNP RMP private), only for private pages.
-  if (req.private) yield* callAny(f.folio, { type: 'folio.prepare' });
+  if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
   const maxLevel = yield* ctx.kernel.kvm_max_private_mapping_level(req, f.base, f.order, ctx);
-  yield* callAny(f.folio, { type: 'folio.unlock' });
+  yield* call(f.folio, { type: 'folio.unlock' });
   yield* unlock(ACTOR.gmem, 'invalidate', 'R');
   const subpage = req.index - f.base;
   ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn: req.gfn, folio: f.folio, subpage, maxLevel });
@@ -111,13 +111,13 @@ function* gmemGetPfn(ctx: ProcContext, req: FaultRequest): Proc<GmemPfn | null> 
 
 /** `kvm_release_faultin_page`: drops the reference `kvm_gmem_get_pfn` took. */
 function* releasePfn(ctx: ProcContext, pfn: GmemPfn): Proc<void> {
-  yield* callAny(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+  yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
   ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
 }
 
 /** `is_page_fault_stale`: `mmu_invalidate_retry_gfn` under `mmu_lock` (a `StaleCheck{locked: true}`); true if the fault must retry. */
 export function* isPageFaultStale(gfn: number, seq: number, _ctx: ProcContext): Proc<boolean> {
-  return !bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true }), 'ok');
+  return !(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: true })).ok;
 }
 
 /** The in-place design's KVM page fault (mode rfc-inplace-v8): runs until an SPTE maps `req`, a memory-fault exit, or the retry bound. */
@@ -126,20 +126,20 @@ export function* inPlacePageFault(req: FaultRequest, ctx: ProcContext): Proc<Fau
   const root = rootFor(req.private);
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     // (a) mmu_seq snapshot.
-    const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+    const seq = (yield* call(ACTOR.mmu, { type: 'mmu.seq' })).seq;
     ctx.record('VcpuFaultStarted', { vcpu: ctx.self, gfn, private: req.private, write: req.write, seq, attempt });
     // (b) attribute check against the current attribute (gmem, invalidate_lock R).
     yield* lock(ACTOR.gmem, 'invalidate', 'R');
-    const attr = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
+    const attr = yield* callGmem(ACTOR.gmem, { type: 'gmem.attr.read', index: req.index });
     yield* unlock(ACTOR.gmem, 'invalidate', 'R');
-    if (bool(attr, 'private') !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
+    if (attr.private !== req.private) return recordMemoryFaultExit(ctx, gfn, req.private);
     // (e) lockless pre-check before touching guest_memfd.
-    if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) continue;
+    if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false })).ok) continue;
     // (f) kvm_gmem_get_pfn.
     const pfn = yield* gmemGetPfn(ctx, req);
     if (pfn === null) return recordMemoryFaultExit(ctx, gfn, req.private);
     // (g) unsafe re-check, then the locked check under mmu_lock(R).
-    if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+    if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false })).ok) {
       yield* releasePfn(ctx, pfn);
       continue;
     }
@@ -151,7 +151,7 @@ export function* inPlacePageFault(req: FaultRequest, ctx: ProcContext): Proc<Fau
     }
     const pages = levelPages(pfn.maxLevel);
     const first = req.index - (req.index % pages);
-    const inst = yield* callAny(ACTOR.mmu, {
+    const inst = yield* call(ACTOR.mmu, {
       type: 'mmu.install',
       root,
       gfn,
@@ -162,7 +162,7 @@ export function* inPlacePageFault(req: FaultRequest, ctx: ProcContext): Proc<Fau
     });
     yield* unlock(ACTOR.mmu, 'mmu', 'R');
     yield* releasePfn(ctx, pfn);
-    return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0 };
+    return { kind: 'mapped', level: inst.installed ? inst.level : 0 };
   }
   return { kind: 'retryLimit' };
 }
@@ -191,22 +191,22 @@ interface UpstreamPfn {
  */
 export function* upstreamPageFault(req: FaultRequest, ctx: ProcContext): Proc<FaultOutcome> {
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
-    const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+    const session = (yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' })).session;
     const r = yield* ctx.kernel.kvm_mmu_do_page_fault(req.synthesize === true ? yield* synthesizePrivate(req) : req, attempt, ctx);
-    yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+    yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
     if (r.kind !== 'retry') return r;
     // RET_PF_RETRY: the vCPU re-enters and refaults until the memslot update (INVALID slot) and the invalidation
     // in progress are over; modelled as waits, so a fair schedule is not needed for progress.
-    yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
-    yield* callAny(ACTOR.mmu, { type: 'mmu.waitIdle' });
+    yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn: req.gfn });
+    yield* call(ACTOR.mmu, { type: 'mmu.waitIdle' });
   }
   return { kind: 'retryLimit' };
 }
 
 /** SW_PROTECTED: `kvm_mem_is_private(kvm, gfn)` read at the EPT violation gives the access its private bit. */
 function* synthesizePrivate(req: FaultRequest): Proc<FaultRequest> {
-  const attr = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn: req.gfn });
-  return { ...req, private: bool(attr, 'private') };
+  const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn: req.gfn });
+  return { ...req, private: attr.private };
 }
 
 /**
@@ -234,7 +234,7 @@ export interface UpstreamFaultOptions {
  */
 export function* upstreamAttempt(req: FaultRequest, attempt: number, ctx: ProcContext, opts: UpstreamFaultOptions): Proc<Attempt> {
   const { gfn } = req;
-  const seq = num(yield* callAny(ACTOR.mmu, { type: 'mmu.seq' }), 'seq');
+  const seq = (yield* call(ACTOR.mmu, { type: 'mmu.seq' })).seq;
   ctx.record('VcpuFaultStarted', {
     vcpu: ctx.self,
     gfn,
@@ -244,15 +244,15 @@ export function* upstreamAttempt(req: FaultRequest, attempt: number, ctx: ProcCo
     attempt,
     ...(req.synthesize === true ? { synthesized: true } : {})
   });
-  const attr = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
-  if (bool(attr, 'private') !== req.private) return exitOf(ctx, req, req.private);
-  const slot = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
-  if (!bool(slot, 'found')) {
+  const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
+  if (attr.private !== req.private) return exitOf(ctx, req, req.private);
+  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn, ...(req.asId === undefined ? {} : { asId: req.asId }) });
+  if (!slot.found) {
     if (!req.private) return { kind: 'mmio' };
     return exitOf(ctx, req, true);
   }
-  if (bool(slot, 'invalid')) return ctx.kernel.kvm_faultin_pfn_invalid_slot(req, ctx);
-  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) return { kind: 'retry' };
+  if (slot.invalid) return ctx.kernel.kvm_faultin_pfn_invalid_slot(req, ctx);
+  if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false })).ok) return { kind: 'retry' };
   const pfn = yield* upstreamFaultinPfn(ctx, req, slot, opts);
   if (pfn === null) return exitOf(ctx, req, req.private);
   if (pfn === 'hwpoison') {
@@ -260,7 +260,7 @@ export function* upstreamAttempt(req: FaultRequest, attempt: number, ctx: ProcCo
     ctx.locals.set(EXIT_ERRNO, { errno: '-EHWPOISON' });
     return exitOf(ctx, req, req.private);
   }
-  if (!bool(yield* callAny(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false }), 'ok')) {
+  if (!(yield* call(ACTOR.mmu, { type: 'mmu.staleCheck', gfn, seq, locked: false })).ok) {
     yield* releaseUpstreamPfn(ctx, pfn);
     return { kind: 'retry' };
   }
@@ -271,11 +271,10 @@ export function* upstreamAttempt(req: FaultRequest, attempt: number, ctx: ProcCo
     return { kind: 'retry' };
   }
   // kvm_mmu_hugepage_adjust: min(fault max level, lpage_info / slot containment).
-  const level =
-    pfn.maxLevel > 1 ? num(yield* callAny(ACTOR.kvm, { type: 'kvm.lpage.level', slot: str(slot, 'slot'), gfn, maxLevel: pfn.maxLevel }), 'level') : 1;
+  const level = pfn.maxLevel > 1 ? (yield* call(ACTOR.kvm, { type: 'kvm.lpage.level', slot: slot.slot, gfn, maxLevel: pfn.maxLevel })).level : 1;
   const pages = levelPages(level);
   const first = gfn - (gfn % pages);
-  const inst = yield* callAny(ACTOR.mmu, {
+  const inst = yield* call(ACTOR.mmu, {
     type: 'mmu.install',
     root: req.root ?? rootFor(req.private),
     gfn,
@@ -286,7 +285,7 @@ export function* upstreamAttempt(req: FaultRequest, attempt: number, ctx: ProcCo
   });
   yield* unlock(ACTOR.mmu, 'mmu', 'R');
   yield* releaseUpstreamPfn(ctx, pfn);
-  return { kind: 'mapped', level: bool(inst, 'installed') ? num(inst, 'level') : 0, goal: level };
+  return { kind: 'mapped', level: inst.installed ? inst.level : 0, goal: level };
 }
 
 /** `kvm_faultin_pfn` on a `KVM_MEMSLOT_INVALID` memslot: a prefetch fails with `-EAGAIN` (F-3ccb), a guest fault retries. */
@@ -295,16 +294,16 @@ export function kvmFaultinPfnInvalidSlot(req: FaultRequest, _ctx: ProcContext): 
 }
 
 /** (f) of the upstream fault: the gmem pfn (private or GMEM_ONLY) or the userspace page; null = memory-fault exit. */
-function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Message, opts: UpstreamFaultOptions): Proc<UpstreamPfn | null | 'hwpoison'> {
+function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: KvmMemslot, opts: UpstreamFaultOptions): Proc<UpstreamPfn | null | 'hwpoison'> {
   const gfn = req.gfn;
-  const baseGfn = num(slot, 'baseGfn');
-  if (req.private || bool(slot, 'gmemOnly')) {
+  const baseGfn = slot.baseGfn;
+  if (req.private || slot.gmemOnly) {
     // kvm_mmu_faultin_pfn_gmem: no guest_memfd behind the slot -> memory-fault exit.
-    const gmem = str(slot, 'gmem');
+    const gmem = slot.gmem;
     if (gmem === '') return null;
     // kvm_gmem_get_pfn -> kvm_gmem_get_file: get_file_active fails once release started.
-    if (!bool(yield* callAny(gmem, { type: 'gmem.file.active' }), 'ok')) return null;
-    const index = num(slot, 'pgoff') + (gfn - baseGfn);
+    if (!(yield* callGmem(gmem, { type: 'gmem.file.active' })).ok) return null;
+    const index = slot.pgoff + (gfn - baseGfn);
     // rfc-1g-v1: kvm_gmem_get_pfn under filemap_invalidate_lock_shared (INV-4, RFC modes), so the lookup (and a
     // HugeTLB allocation) cannot fall between the split and the faultability store of a conversion to shared.
     const v1 = opts.gmemInvalidateLock;
@@ -313,25 +312,25 @@ function* upstreamFaultinPfn(ctx: ProcContext, req: FaultRequest, slot: Message,
     if (f === null || 'err' in f) throw new Error(`kvm_gmem_get_folio of ${gmem} with FGP_CREAT failed`);
     if (ctx.env.hwpoison === true && (yield* call(ACTOR.hwpoison, { type: 'hwpoison.test', folio: f.folio })).poisoned) {
       // folio_test_hwpoison: unlock, put, -EHWPOISON.
-      yield* callAny(f.folio, { type: 'folio.unlock' });
-      yield* callAny(f.folio, { type: 'folio.put', why: 'kvm-pfn' });
+      yield* call(f.folio, { type: 'folio.unlock' });
+      yield* call(f.folio, { type: 'folio.put', why: 'kvm-pfn' });
       if (v1) yield* unlock(gmem, 'invalidate', 'R');
       return 'hwpoison';
     }
-    if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
-    if (req.private) yield* callAny(f.folio, { type: 'folio.prepare' });
-    yield* callAny(f.folio, { type: 'folio.unlock' });
+    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
+    if (req.private) yield* call(f.folio, { type: 'folio.prepare' });
+    yield* call(f.folio, { type: 'folio.unlock' });
     if (v1) yield* unlock(gmem, 'invalidate', 'R');
     const subpage = index - f.base;
     // Upstream folios are order 0: *max_order = 0, a 4K leaf; rfc-1g-v1's HugeTLB folios allow what they cover (O11).
-    const maxLevel = v1 ? gmemFolioMaxLevel(f, index, baseGfn - num(slot, 'pgoff')) : 1;
+    const maxLevel = v1 ? gmemFolioMaxLevel(f, index, baseGfn - slot.pgoff) : 1;
     ctx.record('GmemPfnObtained', { vcpu: ctx.self, gfn, folio: f.folio, subpage, maxLevel });
     return { folio: f.folio, subpage, maxLevel, gmem: true };
   }
   // __kvm_faultin_pfn: GUP of userspace_addr; host_pfn_mapping_level from the backing and hva/gfn alignment.
-  const hva = num(slot, 'userspacePage') + (gfn - baseGfn);
-  yield* callAny(ACTOR.shm, { type: 'shm.gup', page: hva });
-  let maxLevel = num(slot, 'sharedLevel');
+  const hva = slot.userspacePage + (gfn - baseGfn);
+  yield* call(ACTOR.shm, { type: 'shm.gup', page: hva });
+  let maxLevel = slot.sharedLevel;
   while (maxLevel > 1 && hva % levelPages(maxLevel) !== gfn % levelPages(maxLevel)) maxLevel--;
   return { folio: ACTOR.shm, subpage: hva, maxLevel, gmem: false };
 }
@@ -353,6 +352,6 @@ function gmemFolioMaxLevel(f: HeldFolio, index: number, gfnMinusIndex: number): 
 
 function* releaseUpstreamPfn(ctx: ProcContext, pfn: UpstreamPfn): Proc<void> {
   if (!pfn.gmem) return;
-  yield* callAny(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
+  yield* call(pfn.folio, { type: 'folio.put', why: 'kvm-pfn' });
   ctx.record('PfnRefReleased', { vcpu: ctx.self, folio: pfn.folio });
 }

@@ -13,7 +13,7 @@ import { getFolioOrErr } from './filemap.js';
 import { fdActor } from './gmemFile.js';
 import { gmemInvalidateEnd, invalidateBeginRanges, rangesOf } from './gmemInvalidate.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { call, callAny, lock, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 
 /** Runs a `memoryFailure` op. */
 export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx: ProcContext): Proc<OpResult> {
@@ -25,14 +25,14 @@ export function* memoryFailure(op: Extract<VmmOp, { op: 'memoryFailure' }>, ctx:
   yield* call(ACTOR.hwpoison, { type: 'hwpoison.set', folio: f.folio, gmem, index: op.index });
   // Simplification: the folio lock is dropped before error_remove_folio (the kernel holds it across, which would
   // nest invalidate_lock and mmu_lock inside a folio lock against spec §2).
-  yield* callAny(f.folio, { type: 'folio.unlock' });
+  yield* call(f.folio, { type: 'folio.unlock' });
   // kvm_gmem_error_folio: invalidate_lock(R), kvm_gmem_invalidate_begin/end over the folio's indices, no truncation.
   yield* lock(gmem, 'invalidate', 'R');
-  const b = yield* callAny(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
+  const b = yield* callGmem(gmem, { type: 'gmem.bindings', start: f.base, end: f.base + 2 ** f.order });
   const ranges = rangesOf(b);
   yield* invalidateBeginRanges(ranges, 'both', ctx);
   yield* gmemInvalidateEnd(ranges);
   yield* unlock(gmem, 'invalidate', 'R');
-  yield* callAny(f.folio, { type: 'folio.put', why: 'memory-failure' });
+  yield* call(f.folio, { type: 'folio.put', why: 'memory-failure' });
   return { rc: '0' };
 }

@@ -11,7 +11,7 @@ import type { OpResult, VmmOp } from '../model/ops.js';
 import { GPA_LIMIT, KVM_USER_MEM_SLOTS } from '../model/vm.js';
 import { fdActor } from './gmemFile.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { bool, callAny, lock, num, str, strs, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
 
@@ -45,23 +45,23 @@ export function* createMemslot(op: Op<'createMemslot'>, ctx: ProcContext): Proc<
       yield* unlock(ACTOR.kvm, 'slots', 'W');
       return { rc };
     })();
-  const same = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
-  if (bool(same, 'found')) return yield* done('-EEXIST');
-  const ov = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: baseGfn, end: baseGfn + npages, asId: op.asId });
-  if (strs(ov, 'slots').length > 0) return yield* done('-EEXIST');
+  const same = yield* call(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
+  if (same.found) return yield* done('-EEXIST');
+  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: baseGfn, end: baseGfn + npages, asId: op.asId });
+  if (ov.slots.length > 0) return yield* done('-EEXIST');
   let gmemOnly = false;
   // The memslot object is allocated first (its id names the binding); it becomes visible only after the bind (F-RCU a).
-  const slot = str(yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.reserveUid', id: op.slot, asId: op.asId }), 'slot');
+  const slot = (yield* call(ACTOR.kvm, { type: 'kvm.memslot.reserveUid', id: op.slot, asId: op.asId })).slot;
   if (gmem !== null) {
     // kvm_gmem_bind under invalidate_lock(W).
-    const st = yield* callAny(gmem, { type: 'gmem.stat' });
-    gmemOnly = ctx.kernel.kvm_memslot_gmem_only(st['mmap'] === true, ctx);
+    const st = yield* callGmem(gmem, { type: 'gmem.stat' });
+    gmemOnly = ctx.kernel.kvm_memslot_gmem_only(st.mmap, ctx);
     yield* lock(gmem, 'invalidate', 'W');
-    const b = yield* callAny(gmem, { type: 'gmem.bind', slot, id: op.slot, baseGfn, pgoff: op.offset / PAGE_SIZE, npages });
+    const b = yield* callGmem(gmem, { type: 'gmem.bind', slot, id: op.slot, baseGfn, pgoff: op.offset / PAGE_SIZE, npages });
     yield* unlock(gmem, 'invalidate', 'W');
-    if (str(b, 'rc') !== '0') return yield* done(str(b, 'rc'));
+    if (b.rc !== '0') return yield* done(b.rc);
   }
-  yield* callAny(ACTOR.kvm, {
+  yield* call(ACTOR.kvm, {
     type: 'kvm.memslot.create',
     slot,
     id: op.slot,
@@ -84,45 +84,45 @@ export function* createMemslot(op: Op<'createMemslot'>, ctx: ProcContext): Proc<
  * release cannot write into the memslot after it is freed.
  */
 export function* kvmGmemUnbind(slot: string, gmem: string, _ctx: ProcContext): Proc<void> {
-  const active = yield* callAny(gmem, { type: 'gmem.file.active' });
-  if (!bool(active, 'ok')) {
+  const active = yield* callGmem(gmem, { type: 'gmem.file.active' });
+  if (!active.ok) {
     // The file is dying: kvm_gmem_release may run after the memslot is freed; drop the bindings now, unlocked.
-    yield* callAny(gmem, { type: 'gmem.unbind', slot });
-    yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
+    yield* callGmem(gmem, { type: 'gmem.unbind', slot });
+    yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
     return;
   }
   yield* lock(gmem, 'invalidate', 'W');
-  yield* callAny(gmem, { type: 'gmem.unbind', slot });
-  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
+  yield* callGmem(gmem, { type: 'gmem.unbind', slot });
+  yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
   yield* unlock(gmem, 'invalidate', 'W');
 }
 
 /** `KVM_SET_USER_MEMORY_REGION2` with size 0: deletes a memslot (O2). */
 export function* deleteMemslot(op: Op<'deleteMemslot'>, ctx: ProcContext): Proc<OpResult> {
   yield* lock(ACTOR.kvm, 'slots', 'W');
-  const s = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
-  if (!bool(s, 'found')) {
+  const s = yield* call(ACTOR.kvm, { type: 'kvm.memslot.byId', id: op.slot, asId: op.asId });
+  if (!s.found) {
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '-EINVAL' };
   }
-  const slot = str(s, 'slot');
-  const start = num(s, 'baseGfn');
-  const end = start + num(s, 'npages');
+  const slot = s.slot;
+  const start = s.baseGfn;
+  const end = start + s.npages;
   // kvm_invalidate_memslot: install the INVALID copy (kvm_swap_active_memslots waits for mmu-notifiers, then SRCU).
-  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.invalidate', slot });
-  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.wait' });
-  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
+  yield* call(ACTOR.kvm, { type: 'kvm.memslot.invalidate', slot });
+  yield* call(ACTOR.kvm, { type: 'kvm.mn.wait' });
+  yield* call(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
   // kvm_arch_flush_shadow_memslot: zap every SPTE of the slot.
   yield* lock(ACTOR.mmu, 'mmu', 'W');
-  yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter: 'both' });
+  yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter: 'both' });
   yield* unlock(ACTOR.mmu, 'mmu', 'W');
   // kvm_delete_memslot: swap in the set without it, synchronize_srcu again.
-  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.remove', slot });
-  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
+  yield* call(ACTOR.kvm, { type: 'kvm.memslot.remove', slot });
+  yield* call(ACTOR.kvm, { type: 'kvm.srcu.synchronize' });
   // kvm_free_memslot: kvm_gmem_unbind, then kfree.
-  const gmem = str(s, 'gmem');
+  const gmem = s.gmem;
   if (gmem !== '') yield* ctx.kernel.kvm_gmem_unbind(slot, gmem, ctx);
-  yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.free', slot });
+  yield* call(ACTOR.kvm, { type: 'kvm.memslot.free', slot });
   yield* unlock(ACTOR.kvm, 'slots', 'W');
   return { rc: '0' };
 }

@@ -12,7 +12,7 @@ import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import { getFolioOrErr } from './filemap.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { bool, callAny, lock, num, str, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 
 /** Pages one populate call handles at most. */
 export const POPULATE_PAGES_MAX = 1024;
@@ -27,19 +27,19 @@ export function* populate(op: Extract<VmmOp, { op: 'populate' }>, ctx: ProcConte
       yield* unlock(ACTOR.kvm, 'slots', 'W');
       return { rc, value: 0 };
     })();
-  const slot = yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn: gfn0 });
+  const slot = yield* call(ACTOR.kvm, { type: 'kvm.memslot.lookup', gfn: gfn0 });
   // kvm_slot_can_be_private.
-  if (!bool(slot, 'found') || !bool(slot, 'guestMemfd')) return yield* fail('-EINVAL');
-  const gmem = str(slot, 'gmem');
+  if (!slot.found || !slot.guestMemfd) return yield* fail('-EINVAL');
+  const gmem = slot.gmem;
   // kvm_gmem_get_file: the slot was unbound by a release, or the file is dying.
-  if (gmem === '' || !bool(yield* callAny(gmem, { type: 'gmem.file.active' }), 'ok')) return yield* fail('-EFAULT');
-  const base = num(slot, 'baseGfn');
-  const npages = Math.min(op.npages, base + num(slot, 'npages') - gfn0, POPULATE_PAGES_MAX);
+  if (gmem === '' || !(yield* callGmem(gmem, { type: 'gmem.file.active' })).ok) return yield* fail('-EFAULT');
+  const base = slot.baseGfn;
+  const npages = Math.min(op.npages, base + slot.npages - gfn0, POPULATE_PAGES_MAX);
   let done = 0;
   let rc = '0';
   for (; done < npages; done++) {
     const gfn = gfn0 + done;
-    const index = num(slot, 'pgoff') + (gfn - base);
+    const index = slot.pgoff + (gfn - base);
     yield* lock(gmem, 'invalidate', 'W');
     const f = yield* getFolioOrErr(index, { create: true, lock: true, why: 'populate' }, gmem);
     if (f === null || 'err' in f) {
@@ -47,20 +47,20 @@ export function* populate(op: Extract<VmmOp, { op: 'populate' }>, ctx: ProcConte
       rc = f === null ? '-ENOMEM' : f.err;
       break;
     }
-    const attr = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
-    if (!bool(attr, 'private')) {
-      yield* callAny(f.folio, { type: 'folio.unlock' });
-      yield* callAny(f.folio, { type: 'folio.put', why: 'populate' });
+    const attr = yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn });
+    if (!attr.private) {
+      yield* call(f.folio, { type: 'folio.unlock' });
+      yield* call(f.folio, { type: 'folio.put', why: 'populate' });
       yield* unlock(gmem, 'invalidate', 'W');
       rc = '-EINVAL';
       break;
     }
-    if (!f.uptodate) yield* callAny(f.folio, { type: 'folio.zero' });
+    if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
     // post_populate: copy the source page (and measure it); the folio is then uptodate/prepared.
-    yield* callAny(f.folio, { type: 'folio.access', subpage: index - f.base, write: true, value: op.value });
+    yield* call(f.folio, { type: 'folio.access', subpage: index - f.base, write: true, value: op.value });
     ctx.record('GmemPopulated', { gmem, gfn, index, folio: f.folio, value: op.value, by: ctx.self });
-    yield* callAny(f.folio, { type: 'folio.unlock' });
-    yield* callAny(f.folio, { type: 'folio.put', why: 'populate' });
+    yield* call(f.folio, { type: 'folio.unlock' });
+    yield* call(f.folio, { type: 'folio.put', why: 'populate' });
     yield* unlock(gmem, 'invalidate', 'W');
   }
   yield* unlock(ACTOR.kvm, 'slots', 'W');

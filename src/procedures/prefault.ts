@@ -28,7 +28,7 @@ import type { PreFaultOp, PreFaultTestOp, SetVcpuModeOp } from '../model/guestOp
 import type { OpResult } from '../model/ops.js';
 import type { Proc, ProcContext } from './kernel.js';
 import { EXIT_ERRNO, FAULT_RETRIES_MAX, levelPages } from './memoryFaultExit.js';
-import { bool, callAny, num, str } from './proc.js';
+import { call } from './proc.js';
 import type { PrefaultRange } from './types.js';
 import { deliverSignal, raiseSignal, signalPending } from './signals.js';
 
@@ -91,8 +91,8 @@ export function* kvmMmuReload(mode: VcpuMode, ctx: ProcContext): Proc<string | n
   const left = ctx.locals.get(FAILNTH)?.['count'];
   const n = typeof left === 'number' ? left : 0;
   if (n > 0) ctx.locals.set(FAILNTH, { count: n - 1 });
-  const r = yield* callAny(ACTOR.mmu, { type: 'mmu.root.load', root, fail: n > 0 });
-  if (!bool(r, 'ok')) {
+  const r = yield* call(ACTOR.mmu, { type: 'mmu.root.load', root, fail: n > 0 });
+  if (!r.ok) {
     ctx.locals.delete(LOADED);
     return null;
   }
@@ -105,8 +105,8 @@ export function* kvmMmuReload(mode: VcpuMode, ctx: ProcContext): Proc<string | n
  * `range`: the bytes mapped up to the end of the leaf, or an errno name.
  */
 export function* kvmArchVcpuPreFaultMemory(range: PrefaultRange, ctx: ProcContext): Proc<number | string> {
-  const vm = yield* callAny(ACTOR.kvm, { type: 'kvm.vm.state' });
-  if (!bool(vm, 'preFaultAllowed')) return '-EOPNOTSUPP';
+  const vm = yield* call(ACTOR.kvm, { type: 'kvm.vm.state' });
+  if (!vm.preFaultAllowed) return '-EOPNOTSUPP';
   const mode = vcpuMode(ctx);
   const loaded = yield* ctx.kernel.kvm_mmu_reload(mode, ctx);
   // F-28ce: the reload's error is returned (a reload whose error is ignored leaves the root INVALID_PAGE: B9).
@@ -115,8 +115,8 @@ export function* kvmArchVcpuPreFaultMemory(range: PrefaultRange, ctx: ProcContex
   // Beyond the modelled GFN space there is no memslot (and no attribute): RET_PF_EMULATE.
   if (gfn >= GFN_SPACE) return '-ENOENT';
   let priv = false;
-  if (hasPrivateMem(vmType(str(vm, 'type')))) {
-    priv = bool(yield* callAny(ACTOR.kvm, { type: 'kvm.attr.read', gfn }), 'private');
+  if (hasPrivateMem(vmType(vm.type))) {
+    priv = (yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn })).private;
   }
   // kvm_tdp_map_page: vcpu->arch.mmu->page_fault != kvm_tdp_page_fault (L2 with nested TDP: a shadow MMU).
   if (mode === 'guest') return '-EOPNOTSUPP';
@@ -124,13 +124,13 @@ export function* kvmArchVcpuPreFaultMemory(range: PrefaultRange, ctx: ProcContex
   const asId = mode === 'smm' ? 1 : 0;
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     if (signalPending(ctx)) return '-EINTR';
-    if (attempt > 0 && bool(yield* callAny(ACTOR.kvm, { type: 'kvm.vm.state' }), 'dead')) return '-EIO';
-    if (attempt === 0 && bool(vm, 'dead')) return '-EIO';
+    if (attempt > 0 && (yield* call(ACTOR.kvm, { type: 'kvm.vm.state' })).dead) return '-EIO';
+    if (attempt === 0 && vm.dead) return '-EIO';
     const out = yield* ctx.kernel.kvm_mmu_do_page_fault({ index: gfn, gfn, private: priv, write: false, asId, root, prefetch: true }, attempt, ctx);
     switch (out.kind) {
       case 'retry':
         // B8: RET_PF_RETRY on an INVALID slot spins (inside SRCU) until the memslot update completes.
-        if (out.invalidSlot === true) yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn, asId });
+        if (out.invalidSlot === true) yield* call(ACTOR.kvm, { type: 'kvm.memslot.waitValid', gfn, asId });
         continue;
       case 'again':
         return '-EAGAIN';
@@ -168,7 +168,7 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
     return rc;
   };
   if (flags !== 0 || range.gpa % PAGE_SIZE !== 0 || range.size % PAGE_SIZE !== 0 || range.gpa + range.size <= range.gpa) return done('-EINVAL');
-  const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
+  const session = (yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' })).session;
   let r: number | string = 0;
   for (let chunk = 0; chunk < PREFAULT_CHUNKS_MAX && range.size > 0; chunk++) {
     if (signalPending(ctx)) {
@@ -181,19 +181,19 @@ export function* preFaultIoctl(ctx: ProcContext, range: PrefaultRange, flags: nu
     range.size -= r;
     range.gpa += r;
   }
-  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+  yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
   return done(range.size !== prevSize ? '0' : typeof r === 'string' ? r : '0');
 }
 
 /** Sets a userspace event from the vCPU thread. */
 export function* vcpuSignalEvent(event: string): Proc<OpResult> {
-  yield* callAny(ACTOR.usync, { type: 'usync.signal', event });
+  yield* call(ACTOR.usync, { type: 'usync.signal', event });
   return { rc: '0' };
 }
 
 /** Waits on the vCPU thread for a userspace event. */
 export function* vcpuWaitEvent(event: string): Proc<OpResult> {
-  yield* callAny(ACTOR.usync, { type: 'usync.wait', event });
+  yield* call(ACTOR.usync, { type: 'usync.wait', event });
   return { rc: '0' };
 }
 
@@ -224,7 +224,7 @@ export function* preFault(op: PreFaultOp, ctx: ProcContext): Proc<OpResult> {
 export function* preFaultTest(op: PreFaultTestOp, ctx: ProcContext): Proc<OpResult> {
   const range: PrefaultRange = { gpa: op.gpa, size: op.size };
   const sync = op.sync;
-  if (sync !== undefined) yield* callAny(ACTOR.usync, { type: 'usync.signal', event: `${sync}:go` });
+  if (sync !== undefined) yield* call(ACTOR.usync, { type: 'usync.signal', event: `${sync}:go` });
   let recreated = sync === undefined;
   let rc = '0';
   for (let i = 0; i < PREFAULT_TEST_LOOPS_MAX; i++) {
@@ -235,8 +235,8 @@ export function* preFaultTest(op: PreFaultTestOp, ctx: ProcContext): Proc<OpResu
     if (range.size < prev === failed) return { rc: 'ASSERT', value: range.size };
     if (rc === '-EINTR') continue;
     if (!recreated && sync !== undefined) {
-      yield* callAny(ACTOR.usync, { type: 'usync.signal', event: `${sync}:recreate` });
-      yield* callAny(ACTOR.usync, { type: 'usync.wait', event: `${sync}:joined` });
+      yield* call(ACTOR.usync, { type: 'usync.signal', event: `${sync}:recreate` });
+      yield* call(ACTOR.usync, { type: 'usync.wait', event: `${sync}:joined` });
       recreated = true;
       if (range.size > 0) continue;
     }

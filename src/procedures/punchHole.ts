@@ -13,7 +13,7 @@ import type { OpResult } from '../model/ops.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { truncateFolio } from './hugepage.js';
 import type { Proc, ProcContext, PunchHoleOp } from './kernel.js';
-import { callAny, lock, strs, unlock } from './proc.js';
+import { callGmem, lock, unlock } from './proc.js';
 
 /** `kvm_gmem_punch_hole` with 4K folios. */
 export function* kvmGmemPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpResult> {
@@ -23,8 +23,8 @@ export function* kvmGmemPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpRes
   if (start >= end) return { rc: '0' };
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
   const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'both', ctx);
-  const list = yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
-  const folios = strs(list, 'folios');
+  const list = yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.list', start, end });
+  const folios = list.folios;
   // truncate_inode_pages_range: lock, unmap, remove from the page cache, unlock, put.
   for (const folio of folios) yield* truncateFolio(folio, start);
   yield* gmemInvalidateEnd(ranges);

@@ -22,32 +22,32 @@ import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { hugepagesIn, mergeHugepage, truncateFolio } from './hugepage.js';
 import type { Proc, ProcContext, PunchHoleOp } from './kernel.js';
 import { kvmGmemPunchHole } from './punchHole.js';
-import { bool, callAny, lock, nums, str, strs, unlock } from './proc.js';
+import { call, callGmem, lock, unlock } from './proc.js';
 
 /** Zeroes `[start, end)`, a part of one hugepage, without removing anything from the page cache. */
 function* zeroPartial(start: number, end: number): Proc<void> {
   for (const hp of yield* hugepagesIn(start, end)) {
     if (hp.kind === 'huge') {
-      const g = yield* callAny(hp.folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });
-      if (!bool(g, 'ok')) continue;
-      yield* callAny(hp.folio, { type: 'folio.zeroRange', start: start - hp.base, end: end - hp.base });
-      yield* callAny(hp.folio, { type: 'folio.unlock' });
-      yield* callAny(hp.folio, { type: 'folio.put', why: 'truncate' });
+      const g = yield* call(hp.folio, { type: 'folio.get', lock: true, why: 'truncate', index: start });
+      if (!g.ok) continue;
+      yield* call(hp.folio, { type: 'folio.zeroRange', start: start - hp.base, end: end - hp.base });
+      yield* call(hp.folio, { type: 'folio.unlock' });
+      yield* call(hp.folio, { type: 'folio.put', why: 'truncate' });
     } else if (hp.kind === 'split') {
-      const s = yield* callAny(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
-      const indices = nums(s, 'indices');
-      const subs = strs(s, 'folios');
+      const s = yield* callGmem(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
+      const indices = s.indices;
+      const subs = s.folios;
       for (let i = 0; i < subs.length; i++) {
         const index = indices[i] ?? 0;
         if (index < start || index >= end) continue;
         const sub = subs[i] ?? '';
-        const g = yield* callAny(sub, { type: 'folio.get', lock: true, why: 'truncate', index });
-        if (!bool(g, 'ok')) continue;
-        yield* callAny(sub, { type: 'folio.zeroRange', start: 0, end: 1 });
-        yield* callAny(sub, { type: 'folio.unlock' });
-        yield* callAny(sub, { type: 'folio.put', why: 'truncate' });
+        const g = yield* call(sub, { type: 'folio.get', lock: true, why: 'truncate', index });
+        if (!g.ok) continue;
+        yield* call(sub, { type: 'folio.zeroRange', start: 0, end: 1 });
+        yield* call(sub, { type: 'folio.unlock' });
+        yield* call(sub, { type: 'folio.put', why: 'truncate' });
       }
-      yield* callAny(ACTOR.gmem, { type: 'gmem.zeroRange', start, end });
+      yield* callGmem(ACTOR.gmem, { type: 'gmem.zeroRange', start, end });
     }
   }
 }
@@ -60,10 +60,10 @@ export function* hugetlbPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpRes
   if (start >= end) return { rc: '0' };
   const nr = hugePages(ctx.env);
   yield* lock(ACTOR.gmem, 'invalidate', 'W');
-  const probe = yield* callAny(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: true });
+  const probe = yield* call(ACTOR.gmem, { type: 'gmem.attr.range', start, end, private: true });
   if (probe.type === 'gmem.error') {
     yield* unlock(ACTOR.gmem, 'invalidate', 'W');
-    return { rc: str(probe, 'rc') };
+    return { rc: probe.rc };
   }
   const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'both', ctx);
   const fullStart = hugeCeil(start, nr);
@@ -81,12 +81,12 @@ export function* hugetlbPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpRes
         continue;
       }
       if (hp.kind === 'none') continue;
-      yield* callAny(ACTOR.mm, { type: 'mm.zap', start: hp.base, end: hp.base + nr });
-      const s = yield* callAny(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
+      yield* call(ACTOR.mm, { type: 'mm.zap', start: hp.base, end: hp.base + nr });
+      const s = yield* callGmem(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
       let safe = true;
-      for (const sub of strs(s, 'folios')) {
-        const r = yield* callAny(sub, { type: 'folio.checkSafe', check: 'refcount' });
-        if (!bool(r, 'ok')) {
+      for (const sub of s.folios) {
+        const r = yield* call(sub, { type: 'folio.checkSafe', check: 'refcount' });
+        if (!r.ok) {
           safe = false;
           break;
         }

@@ -15,7 +15,7 @@ import type { VmmOp } from '../model/ops.js';
 import type { OpResult } from '../model/ops.js';
 import { GPA_LIMIT, hasPrivateMem, KVM_MEMORY_ATTRIBUTE_PRIVATE, vmTypeOf } from '../model/vm.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { bool, bools, callAny, lock, nums, strs, unlock } from './proc.js';
+import { call, lock, unlock } from './proc.js';
 import type { GmemRange, ZapFilter } from './types.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
@@ -39,8 +39,8 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
   const end = start + op.size / PAGE_SIZE;
   const toPrivate = op.attributes === KVM_MEMORY_ATTRIBUTE_PRIVATE;
   yield* lock(ACTOR.kvm, 'slots', 'W');
-  const same = yield* callAny(ACTOR.kvm, { type: 'kvm.attr.uniform', start, end, private: toPrivate });
-  if (bool(same, 'uniform')) {
+  const same = yield* call(ACTOR.kvm, { type: 'kvm.attr.uniform', start, end, private: toPrivate });
+  if (same.uniform) {
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '0' };
   }
@@ -59,23 +59,23 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
   const left = ctx.locals.get(FAIL_RESERVE)?.['count'];
   const failsLeft = typeof left === 'number' ? left : 0;
   if (failsLeft > 0) ctx.locals.set(FAIL_RESERVE, { count: failsLeft - 1 });
-  yield* callAny(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end, ...(failsLeft > 0 ? { fail: true } : {}) });
+  yield* call(ACTOR.kvm, { type: 'kvm.attr.reserve', start, end, ...(failsLeft > 0 ? { fail: true } : {}) });
   if (failsLeft > 0) {
     // xa_reserve failed: -ENOMEM before any change (no invalidation, no store, no seq bump).
     if (gmemHeld.length > 0) yield* ctx.kernel.kvm_gmem_set_attributes_abort(gmemHeld, restore, ctx);
     yield* unlock(ACTOR.kvm, 'slots', 'W');
     return { rc: '-ENOMEM' };
   }
-  const ov = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
-  const slots = strs(ov, 'slots');
-  const bases = nums(ov, 'baseGfns');
-  const sizes = nums(ov, 'npages');
-  const withGmem = bools(ov, 'guestMemfds');
+  const ov = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start, end });
+  const slots = ov.slots;
+  const bases = ov.baseGfns;
+  const sizes = ov.npages;
+  const withGmem = ov.guestMemfds;
   // Pre-set: kvm_pre_set_memory_attributes per slot; "Unmap the old attribute page".
   const filter = toPrivate ? 'shared' : 'private';
   if (slots.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
     for (let i = 0; i < slots.length; i++) {
       const base = bases[i] ?? 0;
       const s = Math.max(start, base);
@@ -84,15 +84,15 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
     }
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
-  yield* callAny(ACTOR.kvm, { type: 'kvm.attr.store', start, end, private: toPrivate });
+  yield* call(ACTOR.kvm, { type: 'kvm.attr.store', start, end, private: toPrivate });
   // RFC 1G-v1: faultable only after the private SPTEs were zapped and the shared attributes stored (INV-3).
   if (toPrivate) yield* ctx.kernel.kvm_gmem_set_attributes_done(gmemHeld, ctx);
   else yield* ctx.kernel.kvm_gmem_should_set_attributes_shared(start, end, ctx);
   if (slots.length > 0) {
     // Post-set: on_lock = kvm_mmu_invalidate_end, then the lpage mixed update of each slot.
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
-    for (const slot of slots) yield* callAny(ACTOR.kvm, { type: 'kvm.lpage.update', slot, start, end });
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+    for (const slot of slots) yield* call(ACTOR.kvm, { type: 'kvm.lpage.update', slot, start, end });
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
   yield* unlock(ACTOR.kvm, 'slots', 'W');
@@ -105,7 +105,7 @@ export function* setMemoryAttributes(op: Op<'setMemoryAttributes'>, ctx: ProcCon
  * unconditionally (`kvm_mmu_invalidate_range_add`, F-69c7), then the arch hook.
  */
 export function* kvmPreSetMemoryAttributes(slot: string, start: number, end: number, filter: ZapFilter, withGmem: boolean, ctx: ProcContext): Proc<void> {
-  yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
+  yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start, end });
   yield* ctx.kernel.kvm_arch_pre_set_memory_attributes(slot, start, end, filter, withGmem, ctx);
 }
 
@@ -118,13 +118,13 @@ export function* kvmPreSetMemoryAttributes(slot: string, start: number, end: num
  */
 export function* kvmArchPreSetMemoryAttributes(slot: string, start: number, end: number, filter: ZapFilter, _withGmem: boolean, _ctx: ProcContext): Proc<void> {
   yield* addPartialHugepages(slot, start, end);
-  yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
+  yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
 }
 
 /** The range_add of the head/tail hugepages of `slot` that `[start, end)` partly covers (`kvm.lpage.changing`, 9129633d568e). */
 export function* addPartialHugepages(slot: string, start: number, end: number): Proc<void> {
-  const hp = yield* callAny(ACTOR.kvm, { type: 'kvm.lpage.changing', slot, start, end });
-  const hs = nums(hp, 'starts');
-  const he = nums(hp, 'ends');
-  for (let k = 0; k < hs.length; k++) yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: hs[k] ?? 0, end: he[k] ?? 0 });
+  const hp = yield* call(ACTOR.kvm, { type: 'kvm.lpage.changing', slot, start, end });
+  const hs = hp.starts;
+  const he = hp.ends;
+  for (let k = 0; k < hs.length; k++) yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: hs[k] ?? 0, end: he[k] ?? 0 });
 }

@@ -6,14 +6,14 @@
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { Proc } from './kernel.js';
-import { callAny, lock, num, nums, unlock } from './proc.js';
+import { call, lock, unlock } from './proc.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
 
 /** A VMM access to its userspace memory (anonymous pages behind `userspace_addr`). */
 export function* uaccess(op: Op<'uaccess'>): Proc<OpResult> {
-  const r = yield* callAny(ACTOR.shm, { type: 'folio.access', subpage: op.page, write: op.write, value: op.value ?? 0 });
-  return { rc: '0', value: num(r, 'value') };
+  const r = yield* call(ACTOR.shm, { type: 'folio.access', subpage: op.page, write: op.write, value: op.value ?? 0 });
+  return { rc: '0', value: r.value };
 }
 
 /**
@@ -26,12 +26,12 @@ export function* uaccess(op: Op<'uaccess'>): Proc<OpResult> {
 export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
   const start = op.page;
   const end = op.page + op.npages;
-  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.start' });
-  const session = num(yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.lock' }), 'session');
-  const all = yield* callAny(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: 0, end: 2 ** 40 });
-  const ups = nums(all, 'userspacePages');
-  const bases = nums(all, 'baseGfns');
-  const sizes = nums(all, 'npages');
+  yield* call(ACTOR.kvm, { type: 'kvm.mn.start' });
+  const session = (yield* call(ACTOR.kvm, { type: 'kvm.srcu.lock' })).session;
+  const all = yield* call(ACTOR.kvm, { type: 'kvm.memslots.overlapping', start: 0, end: 2 ** 40 });
+  const ups = all.userspacePages;
+  const bases = all.baseGfns;
+  const sizes = all.npages;
   const gfnStarts: number[] = [];
   const gfnEnds: number[] = [];
   ups.forEach((u, i) => {
@@ -44,20 +44,20 @@ export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
   });
   if (gfnStarts.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
     for (let i = 0; i < gfnStarts.length; i++) {
-      yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gfnStarts[i] as number, end: gfnEnds[i] as number });
-      yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start: gfnStarts[i] as number, end: gfnEnds[i] as number, filter: 'shared' });
+      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gfnStarts[i] as number, end: gfnEnds[i] as number });
+      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: gfnStarts[i] as number, end: gfnEnds[i] as number, filter: 'shared' });
     }
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
-  yield* callAny(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
-  yield* callAny(ACTOR.shm, { type: 'shm.zap', start, end });
+  yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
+  yield* call(ACTOR.shm, { type: 'shm.zap', start, end });
   if (gfnStarts.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
-    yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.end' });
+    yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
-  yield* callAny(ACTOR.kvm, { type: 'kvm.mn.end' });
+  yield* call(ACTOR.kvm, { type: 'kvm.mn.end' });
   return { rc: '0' };
 }

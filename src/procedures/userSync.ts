@@ -6,24 +6,24 @@
 import { ACTOR } from '../model/env.js';
 import type { OpResult, VmmOp } from '../model/ops.js';
 import type { Proc, ProcContext } from './kernel.js';
-import { callAny } from './proc.js';
+import { call } from './proc.js';
 
 type Op<K extends VmmOp['op']> = Extract<VmmOp, { op: K }>;
 
 /** Sets event `event` (wakes its waiters). */
 export function* signalEvent(op: Op<'signalEvent'>, _ctx: ProcContext): Proc<OpResult> {
-  yield* callAny(ACTOR.usync, { type: 'usync.signal', event: op.event });
+  yield* call(ACTOR.usync, { type: 'usync.signal', event: op.event });
   return { rc: '0' };
 }
 
 /** Waits until event `event` is set. */
 export function* waitEvent(op: Op<'waitEvent'>, _ctx: ProcContext): Proc<OpResult> {
-  yield* callAny(ACTOR.usync, { type: 'usync.wait', event: op.event });
+  yield* call(ACTOR.usync, { type: 'usync.wait', event: op.event });
   return { rc: '0' };
 }
 
 /** `kvm_vm_dead()` (e.g. after a KVM_BUG_ON): every later vCPU ioctl path sees KVM_REQ_VM_DEAD. */
 export function* markVmDead(_op: Op<'markVmDead'>, _ctx: ProcContext): Proc<OpResult> {
-  yield* callAny(ACTOR.kvm, { type: 'kvm.vm.markDead' });
+  yield* call(ACTOR.kvm, { type: 'kvm.vm.markDead' });
   return { rc: '0' };
 }

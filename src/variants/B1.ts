@@ -3,7 +3,7 @@
  */
 import { ACTOR } from '../model/env.js';
 import { invalidateBeginRanges, rangesOf } from '../procedures/gmemInvalidate.js';
-import { callAny, lock, unlock } from '../procedures/proc.js';
+import { call, callGmem, lock, unlock } from '../procedures/proc.js';
 import { defineVariant } from './define.js';
 
 /** Variant B1. */
@@ -21,10 +21,10 @@ export const V_B1 = defineVariant({
       // while kvm_gmem_invalidate_end only ends an invalidation when one does.
       kvm_gmem_invalidate_begin: () =>
         function* (start, end, filter, ctx) {
-          const ranges = rangesOf(yield* callAny(ACTOR.gmem, { type: 'gmem.bindings', start, end }));
+          const ranges = rangesOf(yield* callGmem(ACTOR.gmem, { type: 'gmem.bindings', start, end }));
           if (ranges.starts.length === 0) {
             yield* lock(ACTOR.mmu, 'mmu', 'W');
-            yield* callAny(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
+            yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
             yield* unlock(ACTOR.mmu, 'mmu', 'W');
             return ranges;
           }

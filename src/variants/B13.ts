@@ -1,7 +1,7 @@
 /**
  * Variant B13: see `change`.
  */
-import { callAny } from '../procedures/proc.js';
+import { callGmem } from '../procedures/proc.js';
 import type { KernelPaths } from '../procedures/kernel.js';
 import { defineVariant } from './define.js';
 
@@ -10,7 +10,7 @@ import { defineVariant } from './define.js';
  * for the whole range, so a later store over part of it replaces all of it.
  */
 export const rangeStoreFaultable: KernelPaths['kvm_gmem_set_faultable'] = function* (gmem, start, end, faultable) {
-  yield* callAny(gmem, { type: 'gmem.faultable.store', start, end, faultable, how: 'range' });
+  yield* callGmem(gmem, { type: 'gmem.faultable.store', start, end, faultable, how: 'range' });
 };
 
 /** Variant B13. */

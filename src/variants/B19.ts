@@ -2,7 +2,7 @@
  * Variant B19: see `change`.
  */
 import { ACTOR } from '../model/env.js';
-import { callAny } from '../procedures/proc.js';
+import { call } from '../procedures/proc.js';
 import { defineVariant } from './define.js';
 
 /** Variant B19. */
@@ -21,7 +21,7 @@ export const V_B19 = defineVariant({
       // covers stay out of the invalidation, so a racing fault can install one from stale mixed flags.
       kvm_arch_pre_set_memory_attributes: () =>
         function* (_slot, start, end, filter) {
-          yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
+          yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
         }
     }
   }

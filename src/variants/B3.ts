@@ -2,7 +2,7 @@
  * Variant B3: see `change`.
  */
 import { ACTOR } from '../model/env.js';
-import { callAny } from '../procedures/proc.js';
+import { call } from '../procedures/proc.js';
 import { addPartialHugepages } from '../procedures/setMemoryAttributes.js';
 import { defineVariant } from './define.js';
 
@@ -21,7 +21,7 @@ export const V_B3 = defineVariant({
       kvm_arch_pre_set_memory_attributes: () =>
         function* (slot, start, end, filter, withGmem) {
           yield* addPartialHugepages(slot, start, end);
-          if (withGmem) yield* callAny(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
+          if (withGmem) yield* call(ACTOR.mmu, { type: 'mmu.zap', start, end, filter });
         }
     }
   }

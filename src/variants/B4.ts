@@ -3,7 +3,7 @@
  */
 import { ACTOR, PAGE_SIZE } from '../model/env.js';
 import { gmemInvalidateEnd } from '../procedures/gmemInvalidate.js';
-import { callAny, lock, strs, unlock } from '../procedures/proc.js';
+import { callGmem, lock, unlock } from '../procedures/proc.js';
 import { defineVariant } from './define.js';
 
 /** Variant B4. */
@@ -25,7 +25,7 @@ export const V_B4 = defineVariant({
           if (start >= end) return { rc: '0' };
           yield* lock(ACTOR.gmem, 'invalidate', 'W');
           const ranges = yield* ctx.kernel.kvm_gmem_invalidate_begin(start, end, 'both', ctx);
-          const folios = strs(yield* callAny(ACTOR.gmem, { type: 'gmem.filemap.list', start, end }), 'folios');
+          const folios = (yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.list', start, end })).folios;
           yield* gmemInvalidateEnd(ranges);
           ctx.record('HolePunched', { thread: ctx.self, gmem: ACTOR.gmem, start, end, folios });
           yield* unlock(ACTOR.gmem, 'invalidate', 'W');

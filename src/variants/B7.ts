@@ -2,7 +2,7 @@
  * Variant B7: see `change`.
  */
 import { ACTOR } from '../model/env.js';
-import { bool, callAny, lock, unlock } from '../procedures/proc.js';
+import { call, callGmem, lock, unlock } from '../procedures/proc.js';
 import { defineVariant } from './define.js';
 
 /** Variant B7. */
@@ -20,10 +20,10 @@ export const V_B7 = defineVariant({
       // the binding (and slot->gmem.file) for kvm_gmem_release to write after the memslot is freed.
       kvm_gmem_unbind: () =>
         function* (slot, gmem) {
-          if (!bool(yield* callAny(gmem, { type: 'gmem.file.active' }), 'ok')) return;
+          if (!(yield* callGmem(gmem, { type: 'gmem.file.active' })).ok) return;
           yield* lock(gmem, 'invalidate', 'W');
-          yield* callAny(gmem, { type: 'gmem.unbind', slot });
-          yield* callAny(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
+          yield* callGmem(gmem, { type: 'gmem.unbind', slot });
+          yield* call(ACTOR.kvm, { type: 'kvm.memslot.clearGmem', slot });
           yield* unlock(gmem, 'invalidate', 'W');
         }
     }
