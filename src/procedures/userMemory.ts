@@ -32,28 +32,27 @@ export function* umunmap(op: Op<'umunmap'>): Proc<OpResult> {
   const ups = all.userspacePages;
   const bases = all.baseGfns;
   const sizes = all.npages;
-  const gfnStarts: number[] = [];
-  const gfnEnds: number[] = [];
+  const gfns: { start: number; end: number }[] = [];
   ups.forEach((u, i) => {
-    const n = sizes[i] as number;
+    const n = sizes[i] ?? 0;
+    const base = bases[i] ?? 0;
     if (u === 0 || u >= end || u + n <= start) return;
     const s = Math.max(start, u);
     const e = Math.min(end, u + n);
-    gfnStarts.push((bases[i] as number) + (s - u));
-    gfnEnds.push((bases[i] as number) + (e - u));
+    gfns.push({ start: base + (s - u), end: base + (e - u) });
   });
-  if (gfnStarts.length > 0) {
+  if (gfns.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
     yield* call(ACTOR.mmu, { type: 'mmu.invalidate.begin' });
-    for (let i = 0; i < gfnStarts.length; i++) {
-      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: gfnStarts[i] as number, end: gfnEnds[i] as number });
-      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: gfnStarts[i] as number, end: gfnEnds[i] as number, filter: 'shared' });
+    for (const g of gfns) {
+      yield* call(ACTOR.mmu, { type: 'mmu.invalidate.rangeAdd', start: g.start, end: g.end });
+      yield* call(ACTOR.mmu, { type: 'mmu.zap', start: g.start, end: g.end, filter: 'shared' });
     }
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
   }
   yield* call(ACTOR.kvm, { type: 'kvm.srcu.unlock', session });
   yield* call(ACTOR.shm, { type: 'shm.zap', start, end });
-  if (gfnStarts.length > 0) {
+  if (gfns.length > 0) {
     yield* lock(ACTOR.mmu, 'mmu', 'W');
     yield* call(ACTOR.mmu, { type: 'mmu.invalidate.end' });
     yield* unlock(ACTOR.mmu, 'mmu', 'W');
