@@ -1,0 +1,68 @@
+/**
+ * Variants are patches over a design's protocol table, one value next to each
+ * catalogue entry; an unknown variant id is an error, never a silent run of
+ * the correct protocol.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MODE_TABLES } from '../../src/modes/index.js';
+import { applyPatch } from '../../src/modes/table.js';
+import { runSchedule } from '../../src/run/runner.js';
+import { findScenario } from '../../src/scenarios/builtins.js';
+import { UnknownVariantError, VARIANTS, VariantModeError } from '../../src/variants/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gmemsim-variants-'));
+
+function gmemsim(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/gmemsim.js', ...args], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('variants as patches', () => {
+  it('runSchedule throws on an unknown variant id, naming the known ids', () => {
+    const scenario = findScenario('shared-traffic')!;
+    expect(() => runSchedule({ scenario, seed: 1, variant: 'NOPE' })).toThrow(UnknownVariantError);
+    expect(() => runSchedule({ scenario, seed: 1, variant: 'NOPE' })).toThrow(/unknown variant NOPE \(known: .*B10.*\)/);
+  });
+
+  it('runSchedule throws on a variant outside its modes', () => {
+    const scenario = findScenario('shared-traffic')!;
+    expect(scenario.mode).toBe('rfc-inplace-v8');
+    expect(() => runSchedule({ scenario, seed: 1, variant: 'B2' })).toThrow(VariantModeError);
+  });
+
+  it('gmemsim run --variant NOPE exits 2 naming the known ids', () => {
+    const r = gmemsim('run', '--variant', 'NOPE');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown variant NOPE/);
+    for (const v of VARIANTS) expect(r.stderr).toContain(v.id);
+  });
+
+  it('replay of a log whose header names an unknown variant exits 2', () => {
+    const log = join(dir, 'run.ndjson');
+    expect(gmemsim('run', '--seed', '2', '--out', log).code).toBe(0);
+    const lines = readFileSync(log, 'utf8').split('\n');
+    lines[0] = (lines[0] ?? '').replace('"variant":null', '"variant":"NOPE"');
+    const edited = join(dir, 'nope.ndjson');
+    writeFileSync(edited, lines.join('\n'));
+    const r = gmemsim('replay', edited);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown variant NOPE/);
+  });
+
+  it('every built-in variant is a non-empty patch over the table of each of its modes', () => {
+    for (const v of VARIANTS) {
+      const changed = Object.keys(v.patch.paths ?? {});
+      // TODO(protocol modules): owner-option patches (B5, B17) are counted once the owners take options.
+      if (changed.length === 0) continue;
+      for (const mode of v.modes) {
+        const table = MODE_TABLES[mode];
+        const patched = applyPatch(table, v.patch);
+        for (const name of changed) expect(patched.paths, `${v.id} ${name}`).not.toBe(table.paths);
+      }
+    }
+  });
+});
