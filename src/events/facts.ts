@@ -7,7 +7,7 @@
  * names the field that is wrong. Unknown fact types are carried but ignored.
  */
 import { z } from 'zod';
-import type { Payload } from './logEntry.js';
+import type { EntryEnvelope, EntryShape, Payload, ReadonlyArrays } from './logEntry.js';
 
 const int = z.number().int();
 const nat = int.nonnegative();
@@ -159,9 +159,6 @@ export const factSchemas = {
 /** A fact type the model knows. */
 export type FactType = keyof typeof factSchemas;
 
-/** Arrays of a payload as the log holds them: read-only. */
-type ReadonlyArrays<D> = { readonly [K in keyof D]: D[K] extends (infer E)[] ? readonly E[] : D[K] };
-
 /** The payload of fact `T` (inferred from its zod schema). */
 export type FactData<T extends FactType> = ReadonlyArrays<z.infer<(typeof factSchemas)[T]>>;
 
@@ -184,4 +181,38 @@ const factsAreFlat: FactsAreFlat = true;
  */
 export function factPayload<T extends FactType>(data: FactData<T>): Payload {
   return factsAreFlat && (data as Payload);
+}
+
+/**
+ * A fact entry of type `T` with its typed payload. Distributes over a union:
+ * `FactEntry<'A' | 'B'>` is `FactEntry<'A'> | FactEntry<'B'>`, discriminated by `type`.
+ */
+export type FactEntry<T extends FactType> = T extends FactType
+  ? EntryEnvelope & { readonly kind: 'fact'; readonly type: T; readonly data: FactData<T> }
+  : never;
+
+/** Any fact entry of a known type: a union discriminated by `type`. */
+export type AnyFactEntry = FactEntry<FactType>;
+
+/**
+ * Narrows a log entry to fact `type` with its typed payload. It checks the
+ * envelope only (`kind` and `type`) and trusts the payload, which is sound
+ * because every fact a checker sees went through a schema first:
+ * - live facts are recorded through the typed `ActorPort.record` (`actorPort.ts`), whose
+ *   `data` is `FactData<T>` (the world appends it unchanged);
+ * - facts read from a file are validated against `factSchemas[type]` by the
+ *   log reader (`parseEntry` in `src/log/ndjsonReader.ts`) before `check` or
+ *   `replay` hands them on; replay's checkers see the re-executed live facts.
+ *
+ * Together with {@link isAnyFact} this is the only place a fact payload's type
+ * is asserted; code that builds entries by other means (tests) must validate
+ * them against `factSchemas` before feeding a monitor.
+ */
+export function isFact<T extends FactType>(e: EntryShape, type: T): e is FactEntry<T> {
+  return e.kind === 'fact' && e.type === type;
+}
+
+/** Narrows a log entry to a fact of any known type (payload trusted as for {@link isFact}). */
+export function isAnyFact(e: EntryShape): e is AnyFactEntry {
+  return e.kind === 'fact' && isKnownFact(e.type);
 }

@@ -40,6 +40,18 @@ export interface LogEntry {
   readonly data: Payload;
 }
 
+/** The fields every entry has besides its family, type and payload (the envelope of a typed entry). */
+export type EntryEnvelope = Omit<LogEntry, 'kind' | 'type' | 'data'>;
+
+/**
+ * The shape a typed-entry guard accepts: any {@link LogEntry}, and any typed
+ * entry (whose payload TypeScript cannot prove flat for a generic type).
+ */
+export type EntryShape = EntryEnvelope & { readonly kind: EntryKind; readonly type: string; readonly data: unknown };
+
+/** Arrays of a payload as the log holds them: read-only. */
+export type ReadonlyArrays<D> = { readonly [K in keyof D]: D[K] extends (infer E)[] ? readonly E[] : D[K] };
+
 /** First line of every log. */
 export interface LogHeader {
   readonly kind: 'header';

@@ -1,12 +1,13 @@
 /**
  * Streams a log file: validates the header and every entry (envelope, sequence,
- * and the schema of every known fact), and tells a torn tail (the last line cut
+ * and the schema of every known fact and scheduler entry), and tells a torn tail (the last line cut
  * by a crash, without its newline) from corruption. Errors name file, line and
  * field.
  */
 import type { z } from 'zod';
 import { factSchemas, isKnownFact } from '../events/facts.js';
 import { type LogEntry, type LogHeader, logEntrySchema, logHeaderSchema } from '../events/logEntry.js';
+import { isKnownSched, schedSchemas } from '../events/sched.js';
 import { LineReader } from './lineReader.js';
 import { LogFormatError } from './logErrors.js';
 
@@ -63,6 +64,13 @@ export function parseEntry(file: string, line: number, text: string, prevSeq: nu
   if (e.seq !== prevSeq + 1) throw new LogFormatError(file, line, 'seq', `expected ${prevSeq + 1}, found ${e.seq}`);
   if (e.kind === 'fact' && isKnownFact(e.type)) {
     const f = factSchemas[e.type].safeParse(e.data);
+    if (!f.success) {
+      const { field, message } = fieldOf(f.error.issues, 'data');
+      throw new LogFormatError(file, line, field, `${e.type}: ${message}`);
+    }
+  }
+  if (e.kind === 'sched' && isKnownSched(e.type)) {
+    const f = schedSchemas[e.type].safeParse(e.data);
     if (!f.success) {
       const { field, message } = fieldOf(f.error.issues, 'data');
       throw new LogFormatError(file, line, field, `${e.type}: ${message}`);

@@ -1,10 +1,10 @@
 /**
  * The KVM part of the world view: stage-2 SPTEs, the invalidation counters
  * (`mmu_invalidate_seq`, `_in_progress`, accumulated range), each vCPU's fault
- * in flight and the memslot bindings, folded from facts only. {@link evolveWorldView}
- * calls {@link evolveKvmView} for every fact it does not handle itself.
+ * in flight and the memslot bindings, folded from facts only. `evolveWorldView`
+ * calls {@link evolveKvmView} for every known fact it does not handle itself.
  */
-import type { LogEntry } from '../events/logEntry.js';
+import type { AnyFactEntry } from '../events/facts.js';
 import { RangeMap } from '../model/rangeMap.js';
 
 /** GFNs of the VM attribute array in the view. */
@@ -129,26 +129,24 @@ export function invalidationCovers(kvm: KvmView, gfn: number): boolean {
   return gfn >= kvm.rangeStart && gfn < kvm.rangeEnd;
 }
 
-function n(e: LogEntry, f: string): number {
-  return e.data[f] as number;
-}
-
 /** Folds one fact into the KVM view (other facts are ignored). */
-export function evolveKvmView(kvm: KvmView, e: LogEntry): void {
-  if (e.kind !== 'fact') return;
+export function evolveKvmView(kvm: KvmView, e: AnyFactEntry): void {
   switch (e.type) {
-    case 'GmemBound':
+    case 'GmemBound': {
+      const d = e.data;
       kvm.bindings.push({
-        gmem: e.data['gmem'] as string,
-        slot: n(e, 'slot'),
-        baseGfn: n(e, 'baseGfn'),
-        pgoff: n(e, 'pgoff'),
-        npages: n(e, 'npages'),
-        ...(typeof e.data['uid'] === 'string' ? { uid: e.data['uid'] } : {})
+        gmem: d.gmem,
+        slot: d.slot,
+        baseGfn: d.baseGfn,
+        pgoff: d.pgoff,
+        npages: d.npages,
+        ...(d.uid === undefined ? {} : { uid: d.uid })
       });
       break;
+    }
     case 'GmemUnbound': {
-      const i = kvm.bindings.findIndex((b) => b.gmem === e.data['gmem'] && b.uid === e.data['uid']);
+      const d = e.data;
+      const i = kvm.bindings.findIndex((b) => b.gmem === d.gmem && b.uid === d.uid);
       if (i >= 0) kvm.bindings.splice(i, 1);
       break;
     }
@@ -156,20 +154,21 @@ export function evolveKvmView(kvm: KvmView, e: LogEntry): void {
       kvm.vmAttrs = RangeMap.filled(VIEW_GFN_SPACE, false);
       break;
     case 'VmAttrStored':
-      if (kvm.vmAttrs !== null) kvm.vmAttrs = kvm.vmAttrs.store(n(e, 'start'), n(e, 'end'), e.data['private'] === true);
+      if (kvm.vmAttrs !== null) kvm.vmAttrs = kvm.vmAttrs.store(e.data.start, e.data.end, e.data.private);
       break;
     case 'MemslotCreated': {
-      const flags = String(e.data['flags']).split(',');
-      kvm.memslots.set(e.data['slot'] as string, {
-        uid: e.data['slot'] as string,
-        id: n(e, 'id'),
-        asId: n(e, 'asId'),
-        baseGfn: n(e, 'baseGfn'),
-        npages: n(e, 'npages'),
+      const d = e.data;
+      const flags = d.flags.split(',');
+      kvm.memslots.set(d.slot, {
+        uid: d.slot,
+        id: d.id,
+        asId: d.asId,
+        baseGfn: d.baseGfn,
+        npages: d.npages,
         gmemOnly: flags.includes('GMEM_ONLY'),
-        gmem: e.data['gmem'] as string,
-        pgoff: n(e, 'pgoff'),
-        userspacePage: n(e, 'userspacePage'),
+        gmem: d.gmem,
+        pgoff: d.pgoff,
+        userspacePage: d.userspacePage,
         invalid: flags.includes('INVALID'),
         deleted: false,
         freed: false,
@@ -177,18 +176,23 @@ export function evolveKvmView(kvm: KvmView, e: LogEntry): void {
       });
       break;
     }
-    case 'MemslotInvalidated':
-    case 'MemslotDeleted':
+    case 'MemslotInvalidated': {
+      const m = kvm.memslots.get(e.data.slot);
+      if (m !== undefined) m.invalid = true;
+      break;
+    }
+    case 'MemslotDeleted': {
+      const m = kvm.memslots.get(e.data.slot);
+      if (m !== undefined) m.deleted = true;
+      break;
+    }
     case 'MemslotFreed': {
-      const m = kvm.memslots.get(e.data['slot'] as string);
-      if (m === undefined) break;
-      if (e.type === 'MemslotInvalidated') m.invalid = true;
-      else if (e.type === 'MemslotDeleted') m.deleted = true;
-      else m.freed = true;
+      const m = kvm.memslots.get(e.data.slot);
+      if (m !== undefined) m.freed = true;
       break;
     }
     case 'InvalidateBegin':
-      kvm.inProgress = n(e, 'inProgress');
+      kvm.inProgress = e.data.inProgress;
       if (kvm.inProgress === 1) {
         kvm.rangeStart = null;
         kvm.rangeEnd = null;
@@ -196,32 +200,34 @@ export function evolveKvmView(kvm: KvmView, e: LogEntry): void {
       }
       break;
     case 'RangeAdded':
-      kvm.rangeStart = kvm.rangeStart === null ? n(e, 'start') : Math.min(kvm.rangeStart, n(e, 'start'));
-      kvm.rangeEnd = kvm.rangeEnd === null ? n(e, 'end') : Math.max(kvm.rangeEnd, n(e, 'end'));
+      kvm.rangeStart = kvm.rangeStart === null ? e.data.start : Math.min(kvm.rangeStart, e.data.start);
+      kvm.rangeEnd = kvm.rangeEnd === null ? e.data.end : Math.max(kvm.rangeEnd, e.data.end);
       break;
     case 'InvalidateEnd':
-      kvm.seq = n(e, 'seq');
-      kvm.inProgress = n(e, 'inProgress');
+      kvm.seq = e.data.seq;
+      kvm.inProgress = e.data.inProgress;
       break;
-    case 'VcpuFaultStarted':
-      kvm.faults.set(e.data['vcpu'] as string, { gfn: n(e, 'gfn'), private: e.data['private'] === true, seq: n(e, 'seq'), step: e.step });
+    case 'VcpuFaultStarted': {
+      const d = e.data;
+      kvm.faults.set(d.vcpu, { gfn: d.gfn, private: d.private, seq: d.seq, step: e.step });
       break;
+    }
     case 'SptInstalled': {
-      const root = e.data['root'] as string;
-      kvm.sptes.set(`${root}:${n(e, 'gfn')}`, {
-        root,
-        gfn: n(e, 'gfn'),
-        level: n(e, 'level'),
-        private: e.data['private'] === true,
-        folio: e.data['pfn'] as string,
-        subpage: n(e, 'subpage'),
-        by: e.data['by'] as string,
+      const d = e.data;
+      kvm.sptes.set(`${d.root}:${d.gfn}`, {
+        root: d.root,
+        gfn: d.gfn,
+        level: d.level,
+        private: d.private,
+        folio: d.pfn,
+        subpage: d.subpage,
+        by: d.by,
         step: e.step
       });
       break;
     }
     case 'SpteZapped':
-      kvm.sptes.delete(`${e.data['root'] as string}:${n(e, 'gfn')}`);
+      kvm.sptes.delete(`${e.data.root}:${e.data.gfn}`);
       break;
     default:
       break;

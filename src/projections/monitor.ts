@@ -4,7 +4,7 @@
  * and offline (fed from a log file line by line).
  */
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
-import type { Checker, CheckerSpec } from './checker.js';
+import type { CheckerSpec, EntryCheck } from './checker.js';
 import { deadlockChecker } from './checkers/deadlockChecker.js';
 import { expectChecker } from './checkers/expectChecker.js';
 import { inv1 } from './checkers/inv1NoPrivateHostMapping.js';
@@ -74,46 +74,40 @@ export const CHECKERS: readonly CheckerSpec[] = [
 export class Monitor {
   readonly view: WorldView = initialWorldView();
   readonly violations: Violation[] = [];
-  /** Checkers that inspect every entry. */
-  private readonly always: readonly Checker[];
-  /** Checkers by the entry types they inspect. */
-  private readonly byType = new Map<string, Checker[]>();
+  /** Bound checker handlers by fact type, in report order. */
+  private readonly byFact = new Map<string, EntryCheck[]>();
+  /** Bound checker handlers by scheduler entry type, in report order. */
+  private readonly bySched = new Map<string, EntryCheck[]>();
 
   constructor(header: LogHeader, specs: readonly CheckerSpec[] = CHECKERS) {
-    const always: Checker[] = [];
     for (const spec of specs) {
       if (!(spec.modes.includes('*') || spec.modes.includes(header.mode))) continue;
       const checker = spec.create(header);
-      if (spec.on === undefined) {
-        always.push(checker);
-        continue;
-      }
-      for (const type of spec.on) {
-        const list = this.byType.get(type);
-        if (list === undefined) this.byType.set(type, [checker]);
-        else list.push(checker);
-      }
+      add(this.byFact, checker.facts);
+      add(this.bySched, checker.sched);
     }
-    this.always = always;
   }
 
   /** Folds `e` in and runs the checkers that inspect it; returns the violations `e` exposed. */
   push(e: LogEntry): readonly Violation[] {
     evolveWorldView(this.view, e);
+    const handlers = e.kind === 'fact' ? this.byFact.get(e.type) : e.kind === 'sched' ? this.bySched.get(e.type) : undefined;
+    if (handlers === undefined) return [];
     let found: Violation[] | null = null;
-    for (const c of this.always) {
-      const v = c.check(this.view, e);
+    for (const check of handlers) {
+      const v = check(this.view, e);
       if (v.length > 0) (found ??= []).push(...v);
-    }
-    const typed = e.kind === 'msg' ? undefined : this.byType.get(e.type);
-    if (typed !== undefined) {
-      for (const c of typed) {
-        const v = c.check(this.view, e);
-        if (v.length > 0) (found ??= []).push(...v);
-      }
     }
     if (found === null) return [];
     this.violations.push(...found);
     return found;
+  }
+}
+
+function add(table: Map<string, EntryCheck[]>, handlers: ReadonlyMap<string, EntryCheck>): void {
+  for (const [type, check] of handlers) {
+    const list = table.get(type);
+    if (list === undefined) table.set(type, [check]);
+    else list.push(check);
   }
 }

@@ -7,6 +7,7 @@
  * the view it is given and returns it. It is still a deterministic fold: the
  * same entries always give the same view.
  */
+import { type AnyFactEntry, type FactData, isAnyFact } from '../events/facts.js';
 import type { LogEntry } from '../events/logEntry.js';
 import { RangeMap } from '../model/rangeMap.js';
 import { evolveKvmView, initialKvmView, type KvmView } from './kvmView.js';
@@ -20,7 +21,7 @@ export interface FolioView {
   truncated: boolean;
   freed: boolean;
   /** pin name -> subpage and kind */
-  readonly pins: Map<string, { subpage: number; kind: string; longterm: boolean; step: number }>;
+  readonly pins: Map<string, { subpage: number; kind: FactData<'GupPinned'>['kind']; longterm: boolean; step: number }>;
   /** subpage -> number of host PTEs */
   readonly mapcount: Map<number, number>;
   /** The HugeTLB huge page this folio is (order > 0, rfc-1g-v2). */
@@ -82,118 +83,116 @@ export function isPrivate(view: WorldView, gmem: string, index: number): boolean
 export function lastChange(view: WorldView, gmem: string, index: number): AttrChange | undefined {
   const list = view.attrChanges.get(gmem) ?? [];
   for (let i = list.length - 1; i >= 0; i--) {
-    const c = list[i] as AttrChange;
-    if (index >= c.start && index < c.end) return c;
+    const c = list[i];
+    if (c !== undefined && index >= c.start && index < c.end) return c;
   }
   return undefined;
 }
 
-function n(e: LogEntry, f: string): number {
-  return e.data[f] as number;
-}
-function s(e: LogEntry, f: string): string {
-  return e.data[f] as string;
-}
-
-/** Folds one entry into the view. Non-fact entries are ignored. */
+/** Folds one entry into the view. Non-fact entries are ignored; facts of unknown types are only counted. */
 export function evolveWorldView(view: WorldView, e: LogEntry): WorldView {
   if (e.kind !== 'fact') return view;
   view.facts++;
+  if (isAnyFact(e)) evolveFact(view, e);
+  return view;
+}
+
+function evolveFact(view: WorldView, e: AnyFactEntry): void {
   switch (e.type) {
     case 'GmemCreated':
-      view.attrs.set(s(e, 'gmem'), RangeMap.filled(n(e, 'pages'), false));
-      view.attrChanges.set(s(e, 'gmem'), []);
+      view.attrs.set(e.data.gmem, RangeMap.filled(e.data.pages, false));
+      view.attrChanges.set(e.data.gmem, []);
       break;
     case 'AttrStored': {
-      const g = s(e, 'gmem');
-      const a = view.attrs.get(g);
+      const d = e.data;
+      const a = view.attrs.get(d.gmem);
       if (a === undefined) break;
-      const priv = e.data['private'] === true;
-      view.attrs.set(g, a.store(n(e, 'start'), n(e, 'end'), priv));
-      view.attrChanges.get(g)?.push({ start: n(e, 'start'), end: n(e, 'end'), private: priv, step: e.step });
+      view.attrs.set(d.gmem, a.store(d.start, d.end, d.private));
+      view.attrChanges.get(d.gmem)?.push({ start: d.start, end: d.end, private: d.private, step: e.step });
       break;
     }
-    case 'FolioAllocated':
-      view.folios.set(s(e, 'folio'), {
-        gmem: s(e, 'gmem'),
-        base: n(e, 'base'),
-        order: n(e, 'order'),
+    case 'FolioAllocated': {
+      const d = e.data;
+      view.folios.set(d.folio, {
+        gmem: d.gmem,
+        base: d.base,
+        order: d.order,
         refcount: 0,
         truncated: false,
         freed: false,
         pins: new Map(),
         mapcount: new Map(),
-        ...(typeof e.data['hugePage'] === 'string' ? { hugePage: e.data['hugePage'] } : {}),
-        ...(typeof e.data['hugeOrigin'] === 'string' ? { hugeOrigin: e.data['hugeOrigin'] } : {})
+        ...(d.hugePage === undefined ? {} : { hugePage: d.hugePage }),
+        ...(d.hugeOrigin === undefined ? {} : { hugeOrigin: d.hugeOrigin })
       });
       break;
+    }
     case 'FolioSplit': {
       // filemap_remove_folio_for_restructuring: the huge folio left the page cache.
-      const f = view.folios.get(s(e, 'folio'));
+      const f = view.folios.get(e.data.folio);
       if (f !== undefined) {
         f.truncated = true;
         f.restructured = 'split';
       }
       break;
     }
-    case 'FolioMerged': {
-      const from = e.data['from'];
-      for (const id of Array.isArray(from) ? from : []) {
-        const f = view.folios.get(String(id));
+    case 'FolioMerged':
+      for (const id of e.data.from) {
+        const f = view.folios.get(id);
         if (f === undefined) continue;
         f.truncated = true;
         f.restructured = 'merged';
       }
       break;
-    }
     case 'FolioRef': {
-      const f = view.folios.get(s(e, 'folio'));
-      if (f !== undefined) f.refcount = n(e, 'refcount');
+      const f = view.folios.get(e.data.folio);
+      if (f !== undefined) f.refcount = e.data.refcount;
       break;
     }
     case 'FolioTruncated': {
-      const f = view.folios.get(s(e, 'folio'));
+      const f = view.folios.get(e.data.folio);
       if (f !== undefined) f.truncated = true;
       break;
     }
     case 'FolioFreed': {
-      const f = view.folios.get(s(e, 'folio'));
+      const f = view.folios.get(e.data.folio);
       if (f !== undefined) f.freed = true;
       break;
     }
     case 'HostPteInstalled': {
-      const key = pteKey(s(e, 'gmem'), n(e, 'index'));
+      const d = e.data;
+      const key = pteKey(d.gmem, d.index);
       const list = view.ptes.get(key) ?? [];
-      list.push({ mm: s(e, 'mm'), page: n(e, 'page'), folio: s(e, 'folio'), subpage: n(e, 'subpage'), step: e.step });
+      list.push({ mm: d.mm, page: d.page, folio: d.folio, subpage: d.subpage, step: e.step });
       view.ptes.set(key, list);
-      const f = view.folios.get(s(e, 'folio'));
-      if (f !== undefined) f.mapcount.set(n(e, 'subpage'), (f.mapcount.get(n(e, 'subpage')) ?? 0) + 1);
+      const f = view.folios.get(d.folio);
+      if (f !== undefined) f.mapcount.set(d.subpage, (f.mapcount.get(d.subpage) ?? 0) + 1);
       break;
     }
     case 'HostPteZapped': {
-      const key = pteKey(s(e, 'gmem'), n(e, 'index'));
-      const list = (view.ptes.get(key) ?? []).filter((p) => !(p.mm === s(e, 'mm') && p.page === n(e, 'page')));
+      const d = e.data;
+      const key = pteKey(d.gmem, d.index);
+      const list = (view.ptes.get(key) ?? []).filter((p) => !(p.mm === d.mm && p.page === d.page));
       if (list.length === 0) view.ptes.delete(key);
       else view.ptes.set(key, list);
-      const f = view.folios.get(s(e, 'folio'));
+      const f = view.folios.get(d.folio);
       if (f !== undefined) {
-        const c = (f.mapcount.get(n(e, 'subpage')) ?? 0) - 1;
-        if (c <= 0) f.mapcount.delete(n(e, 'subpage'));
-        else f.mapcount.set(n(e, 'subpage'), c);
+        const c = (f.mapcount.get(d.subpage) ?? 0) - 1;
+        if (c <= 0) f.mapcount.delete(d.subpage);
+        else f.mapcount.set(d.subpage, c);
       }
       break;
     }
     case 'GupPinned': {
-      const f = view.folios.get(s(e, 'folio'));
-      f?.pins.set(s(e, 'pin'), { subpage: n(e, 'subpage'), kind: s(e, 'kind'), longterm: e.data['longterm'] === true, step: e.step });
+      const d = e.data;
+      view.folios.get(d.folio)?.pins.set(d.pin, { subpage: d.subpage, kind: d.kind, longterm: d.longterm, step: e.step });
       break;
     }
     case 'GupUnpinned':
-      view.folios.get(s(e, 'folio'))?.pins.delete(s(e, 'pin'));
+      view.folios.get(e.data.folio)?.pins.delete(e.data.pin);
       break;
     default:
       evolveKvmView(view.kvm, e);
       break;
   }
-  return view;
 }

@@ -1,15 +1,32 @@
 /**
  * Builds logs by hand: a header and facts with consecutive seqs, for checker
- * tests and for `check` on logs no simulator wrote.
+ * tests and for `check` on logs no simulator wrote. Hand-built entries reach a
+ * monitor only through {@link validated}, the log reader's boundary check, as
+ * entries read from a file do (the checkers trust every known payload).
  */
 import type { LogEntry, LogHeader, Payload } from '../../src/events/logEntry.js';
-import { LOG_FORMAT_VERSION } from '../../src/events/logEntry.js';
+import { formatEntry, LOG_FORMAT_VERSION } from '../../src/events/logEntry.js';
+import { parseEntry } from '../../src/log/ndjsonReader.js';
 import { Monitor } from '../../src/projections/monitor.js';
 import type { Violation } from '../../src/projections/violation.js';
 
 /** A header for a hand-built log. */
 export function handHeader(mode = 'rfc-inplace-v8', scenarioSpec: unknown = null): LogHeader {
   return { kind: 'header', format: LOG_FORMAT_VERSION, gmemsim: 'hand', mode, variant: null, scenario: 'hand-built', seed: 0, strategy: 'hand', scenarioSpec };
+}
+
+/**
+ * `entries` as the log reader would hand them on: envelope, consecutive seqs and
+ * every known fact or scheduler payload validated against its schema (throws
+ * `LogFormatError` naming the entry and field otherwise).
+ */
+export function validated(entries: readonly LogEntry[]): LogEntry[] {
+  let prev = 0;
+  return entries.map((e, i) => {
+    const v = parseEntry('hand-built log', i + 2, formatEntry(e), prev);
+    prev = v.seq;
+    return v;
+  });
 }
 
 /** Accumulates entries with consecutive seqs. */
@@ -45,7 +62,7 @@ export class LogBuilder {
   /** Folds the log through every checker and returns the violations. */
   check(header: LogHeader = handHeader()): readonly Violation[] {
     const m = new Monitor(header);
-    for (const e of this.entries) m.push(e);
+    for (const e of validated(this.entries)) m.push(e);
     return m.violations;
   }
 }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LogEntry, LogHeader, Payload } from '../../src/events/logEntry.js';
 import { Monitor } from '../../src/projections/monitor.js';
+import { validated } from '../helpers/logBuilder.js';
 
 const G = 0x100000;
 
@@ -21,7 +22,7 @@ function log(fs: readonly F[]): LogEntry[] {
 
 function violations(fs: readonly F[], spec?: unknown): string[] {
   const m = new Monitor(header(spec));
-  for (const e of log(fs)) m.push(e);
+  for (const e of validated(log(fs))) m.push(e);
   // These hand-built logs leave out the arch prepare/invalidate facts; INV-16 has its own tests (test/checkers/inv16.test.ts).
   return m.violations.map((v) => v.invariant).filter((id) => id !== 'INV-16');
 }

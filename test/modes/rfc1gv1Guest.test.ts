@@ -120,7 +120,15 @@ describe('INV-12 in rfc-1g-v1: a hugepage with a host-faultable index is split',
 
   it('should fire at the end of a run too', () => {
     const b = v1HugeLog().next().fact('gmem0', 'FaultabilityStored', faultable);
-    b.entries.push({ seq: b.entries.length + 1, step: 9, kind: 'sched', actor: 'sched', type: 'End', cause: null, data: { reason: 'quiescent' } });
+    b.entries.push({
+      seq: b.entries.length + 1,
+      step: 9,
+      kind: 'sched',
+      actor: 'sched',
+      type: 'End',
+      cause: null,
+      data: { reason: 'quiescent', steps: 9, waiting: [] }
+    });
     expect(inv12(b)).toHaveLength(1);
   });
 

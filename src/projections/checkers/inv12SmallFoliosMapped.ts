@@ -14,8 +14,7 @@
  */
 import type { LogEntry } from '../../events/logEntry.js';
 import type { RangeMap } from '../../model/rangeMap.js';
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
 import { FaultabilityFold } from './inv3Faultability.js';
@@ -23,7 +22,7 @@ import { FaultabilityFold } from './inv3Faultability.js';
 /** Huge folios (not truncated or freed) with an index `sharedIn` finds shared: one violation per folio. */
 function unsplitShared(
   view: WorldView,
-  e: LogEntry,
+  e: Pick<LogEntry, 'step' | 'seq'>,
   reported: Set<string>,
   sharedMap: (gmem: string) => RangeMap<boolean> | undefined,
   shared: boolean,
@@ -45,45 +44,57 @@ function unsplitShared(
   return out;
 }
 
+interface State {
+  /** Huge folios already reported. */
+  readonly reported: Set<string>;
+  /** rfc-1g-v1: the faultability map ("shared" = host-faultable); else null (shared = the attributes). */
+  readonly fold: FaultabilityFold | null;
+  /** Whether hugepages with a shared index must be split (rfc-1g-v1, rfc-1g-v2). */
+  readonly split: boolean;
+}
+
+/** Huge folios with a shared (v1: host-faultable) index that are not split, reported at `e`. */
+function splitCheck(s: State, view: WorldView, e: Pick<LogEntry, 'step' | 'seq'>): Violation[] {
+  const fold = s.fold;
+  // rfc-1g-v2: attributes with private = false are shared; rfc-1g-v1: faultability true is "shared".
+  return fold === null
+    ? unsplitShared(view, e, s.reported, (g) => view.attrs.get(g), false, 'shared')
+    : unsplitShared(view, e, s.reported, (g) => fold.maps.get(g), true, 'host-faultable');
+}
+
 /** The INV-12 checker. */
-export const inv12: CheckerSpec = {
+export const inv12 = defineChecker({
   id: 'INV-12',
   statement: 'only small folios are host-mapped, and (RFC 1G) every hugepage with a shared (v1: host-faultable) index is split',
   modes: ['*'],
-  on: ['End', 'FaultabilityStored', 'GmemCreated', 'HostPteInstalled', 'LockReleased'],
-  create: (header) => {
-    const reported = new Set<string>();
+  init: (header): State => {
     const fold = header.mode === 'rfc-1g-v1' ? new FaultabilityFold() : null;
-    const split = header.mode === 'rfc-1g-v2' || fold !== null;
-    // rfc-1g-v2: attributes with private = false are shared; rfc-1g-v1: faultability true is "shared".
-    const splitCheck = (view: WorldView, e: LogEntry): Violation[] =>
-      fold === null
-        ? unsplitShared(view, e, reported, (g) => view.attrs.get(g), false, 'shared')
-        : unsplitShared(view, e, reported, (g) => fold.maps.get(g), true, 'host-faultable');
-    return {
-      id: 'INV-12',
-      check(view, e) {
-        if (e.kind === 'sched') return split && e.type === 'End' ? splitCheck(view, e) : [];
-        if (e.kind !== 'fact') return [];
-        if (e.type === 'FaultabilityStored' || e.type === 'GmemCreated') {
-          fold?.push(e);
-          return [];
-        }
-        if (e.type === 'HostPteInstalled') {
-          const folio = e.data['folio'] as string;
-          const f = view.folios.get(folio);
-          if (f === undefined || (f.order === 0 && f.hugePage === undefined)) return [];
-          return [
-            violation(
-              'INV-12',
-              e,
-              `host PTE of page ${hex(e.data['index'] as number)} maps folio ${folio} of order ${f.order}${f.hugePage === undefined ? '' : ' with HugeTLB status'}`
-            )
-          ];
-        }
-        if (split && e.type === 'LockReleased' && e.data['lock'] === 'invalidate') return splitCheck(view, e);
-        return [];
-      }
-    };
+    return { reported: new Set(), fold, split: header.mode === 'rfc-1g-v2' || fold !== null };
+  },
+  facts: {
+    FaultabilityStored: (s, e) => {
+      s.fold?.stored(e);
+      return [];
+    },
+    GmemCreated: (s, e) => {
+      s.fold?.created(e);
+      return [];
+    },
+    HostPteInstalled: (_s, e, view) => {
+      const folio = e.data.folio;
+      const f = view.folios.get(folio);
+      if (f === undefined || (f.order === 0 && f.hugePage === undefined)) return [];
+      return [
+        violation(
+          'INV-12',
+          e,
+          `host PTE of page ${hex(e.data.index)} maps folio ${folio} of order ${f.order}${f.hugePage === undefined ? '' : ' with HugeTLB status'}`
+        )
+      ];
+    },
+    LockReleased: (s, e, view) => (s.split && e.data.lock === 'invalidate' ? splitCheck(s, view, e) : [])
+  },
+  sched: {
+    End: (s, e, view) => (s.split ? splitCheck(s, view, e) : [])
   }
-};
+});

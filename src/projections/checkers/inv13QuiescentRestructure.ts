@@ -8,9 +8,9 @@
  * a split hugepage that were never touched hold only their page-cache reference
  * by construction and are not listed in `FolioMerged`.
  */
-import type { LogEntry } from '../../events/logEntry.js';
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import type { FactEntry } from '../../events/facts.js';
+import { defineChecker, hex, violation } from '../checker.js';
+import type { Violation } from '../violation.js';
 import type { FolioView, WorldView } from '../worldView.js';
 
 function busy(f: FolioView): string[] {
@@ -23,20 +23,17 @@ function busy(f: FolioView): string[] {
   return problems;
 }
 
-function onMerge(view: WorldView, e: LogEntry) {
-  const gmem = e.data['gmem'] as string;
-  const base = e.data['base'] as number;
-  const end = base + 2 ** (e.data['order'] as number);
-  const out = [];
-  const from = e.data['from'];
-  for (const id of Array.isArray(from) ? from : []) {
-    const f = view.folios.get(String(id));
+function onMerge(view: WorldView, e: FactEntry<'FolioMerged'>): Violation[] {
+  const { gmem, base } = e.data;
+  const end = base + 2 ** e.data.order;
+  const out: Violation[] = [];
+  for (const id of e.data.from) {
+    const f = view.folios.get(id);
     if (f === undefined) continue;
     const problems = busy(f);
-    if (problems.length > 0)
-      out.push(violation('INV-13', e, `merge of hugepage ${hex(base)} of ${gmem} while 4K folio ${String(id)} has ${problems.join(', ')}`));
+    if (problems.length > 0) out.push(violation('INV-13', e, `merge of hugepage ${hex(base)} of ${gmem} while 4K folio ${id} has ${problems.join(', ')}`));
   }
-  if (e.data['reason'] === 'truncate') return out;
+  if (e.data.reason === 'truncate') return out;
   const a = view.attrs.get(gmem);
   const shared = a === undefined ? -1 : a.find(base, Math.min(end, a.size), false);
   if (shared >= 0) out.push(violation('INV-13', e, `merge of hugepage ${hex(base)} of ${gmem} while index ${hex(shared)} is shared`));
@@ -44,24 +41,19 @@ function onMerge(view: WorldView, e: LogEntry) {
 }
 
 /** The INV-13 checker. */
-export const inv13: CheckerSpec = {
+export const inv13 = defineChecker({
   id: 'INV-13',
   statement: 'huge folios are split and merged only while quiescent (page-cache refs only, unmapped, unpinned; merge: all private)',
   modes: ['*'],
-  on: ['FolioMerged', 'FolioSplit'],
-  create: () => ({
-    id: 'INV-13',
-    check(view, e) {
-      if (e.kind !== 'fact') return [];
-      if (e.type === 'FolioSplit') {
-        const folio = e.data['folio'] as string;
-        const f = view.folios.get(folio);
-        if (f === undefined) return [];
-        const problems = busy(f);
-        return problems.length === 0 ? [] : [violation('INV-13', e, `split of folio ${folio} at ${hex(f.base)} while it has ${problems.join(', ')}`)];
-      }
-      if (e.type === 'FolioMerged') return onMerge(view, e);
-      return [];
+  init: () => undefined,
+  facts: {
+    FolioMerged: (_s, e, view) => onMerge(view, e),
+    FolioSplit: (_s, e, view) => {
+      const folio = e.data.folio;
+      const f = view.folios.get(folio);
+      if (f === undefined) return [];
+      const problems = busy(f);
+      return problems.length === 0 ? [] : [violation('INV-13', e, `split of folio ${folio} at ${hex(f.base)} while it has ${problems.join(', ')}`)];
     }
-  })
-};
+  }
+});

@@ -10,8 +10,7 @@
  * `FolioLocked`/`FolioUnlocked` facts.
  */
 import type { LogEntry } from '../../events/logEntry.js';
-import type { CheckerSpec } from '../checker.js';
-import { violation } from '../checker.js';
+import { defineChecker, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 
 /** Rank of each lock class: a lock may only be taken while holding lower-ranked ones. */
@@ -36,111 +35,108 @@ function lockName(cls: string): string {
   return NAME[cls] ?? cls;
 }
 
+interface State {
+  /** holder -> the locks it holds, in acquisition order */
+  readonly held: Map<string, Held[]>;
+  /** lock class -> the classes taken while holding it (the observed order graph) */
+  readonly edges: Map<string, Set<string>>;
+  /** `holder|instance|class` attempts already judged (a waiting attempt is judged once) */
+  readonly attempted: Set<string>;
+}
+
+/** True if lock class `to` is reachable from `from` in the order graph. */
+function reaches(s: State, from: string, to: string): boolean {
+  const seen = new Set<string>();
+  const stack = [from];
+  for (let x = stack.pop(); x !== undefined; x = stack.pop()) {
+    if (x === to) return true;
+    if (seen.has(x)) continue;
+    seen.add(x);
+    for (const y of s.edges.get(x) ?? []) stack.push(y);
+  }
+  return false;
+}
+
+/** `holder` attempts lock `cls` (`instance`): judged against the locks it holds; records the order edges. */
+function attempt(s: State, e: Pick<LogEntry, 'step' | 'seq'>, holder: string, cls: string, instance: string): Violation[] {
+  const key = `${holder}|${instance}|${cls}`;
+  if (s.attempted.has(key)) return [];
+  s.attempted.add(key);
+  const out: Violation[] = [];
+  for (const h of s.held.get(holder) ?? []) {
+    const bad =
+      (h.cls === cls && cls !== 'folio') ||
+      (h.cls === 'folio' && cls === 'mmu') ||
+      (h.cls === 'mmu' && cls === 'folio') ||
+      (LOCK_RANK[h.cls] ?? -1) > (LOCK_RANK[cls] ?? Number.POSITIVE_INFINITY);
+    if (bad) {
+      out.push(
+        violation(
+          'INV-14',
+          e,
+          `${holder} takes ${lockName(cls)} (${instance}) at step ${e.step} while holding ${lockName(h.cls)} (${h.instance}) since step ${h.step}, against the order of spec §2`,
+          [h.step]
+        )
+      );
+      continue;
+    }
+    if (h.cls === cls) continue;
+    if (!(s.edges.get(h.cls)?.has(cls) ?? false)) {
+      if (reaches(s, cls, h.cls)) {
+        out.push(
+          violation(
+            'INV-14',
+            e,
+            `lock order cycle: ${holder} takes ${lockName(cls)} after ${lockName(h.cls)} at step ${e.step}, but ${lockName(h.cls)} was taken after ${lockName(cls)} before`,
+            [h.step]
+          )
+        );
+      }
+      let to = s.edges.get(h.cls);
+      if (to === undefined) s.edges.set(h.cls, (to = new Set()));
+      to.add(cls);
+    }
+  }
+  return out;
+}
+
+/** `holder` now holds lock `cls` (`instance`). */
+function take(s: State, holder: string, cls: string, instance: string, step: number): void {
+  s.attempted.delete(`${holder}|${instance}|${cls}`);
+  const list = s.held.get(holder) ?? [];
+  list.push({ cls, instance, step });
+  s.held.set(holder, list);
+}
+
+/** `holder` released lock `cls` (`instance`). */
+function drop(s: State, holder: string, cls: string, instance: string): [] {
+  const list = s.held.get(holder) ?? [];
+  const i = list.findIndex((h) => h.cls === cls && h.instance === instance);
+  if (i >= 0) list.splice(i, 1);
+  return [];
+}
+
 /** The INV-14 checker. */
-export const inv14: CheckerSpec = {
+export const inv14 = defineChecker({
   id: 'INV-14',
   statement: 'locks are taken in the order of spec §2 (slots > invalidate > {folio, mmu}; folio and mmu_lock never nested); the order graph is acyclic',
   modes: ['*'],
-  on: ['FolioLocked', 'FolioUnlocked', 'LockAcquired', 'LockReleased', 'LockWaiting'],
-  create: () => {
-    const held = new Map<string, Held[]>();
-    const edges = new Map<string, Set<string>>();
-    const attempted = new Set<string>();
-    const reaches = (from: string, to: string): boolean => {
-      const seen = new Set<string>();
-      const stack = [from];
-      while (stack.length > 0) {
-        const x = stack.pop() as string;
-        if (x === to) return true;
-        if (seen.has(x)) continue;
-        seen.add(x);
-        for (const y of edges.get(x) ?? []) stack.push(y);
-      }
-      return false;
-    };
-    const attempt = (e: LogEntry, holder: string, cls: string, instance: string): Violation[] => {
-      const key = `${holder}|${instance}|${cls}`;
-      if (attempted.has(key)) return [];
-      attempted.add(key);
-      const out: Violation[] = [];
-      for (const h of held.get(holder) ?? []) {
-        const bad =
-          (h.cls === cls && cls !== 'folio') ||
-          (h.cls === 'folio' && cls === 'mmu') ||
-          (h.cls === 'mmu' && cls === 'folio') ||
-          (LOCK_RANK[h.cls] ?? -1) > (LOCK_RANK[cls] ?? Number.POSITIVE_INFINITY);
-        if (bad) {
-          out.push(
-            violation(
-              'INV-14',
-              e,
-              `${holder} takes ${lockName(cls)} (${instance}) at step ${e.step} while holding ${lockName(h.cls)} (${h.instance}) since step ${h.step}, against the order of spec §2`,
-              [h.step]
-            )
-          );
-          continue;
-        }
-        if (h.cls === cls) continue;
-        if (!(edges.get(h.cls)?.has(cls) ?? false)) {
-          if (reaches(cls, h.cls)) {
-            out.push(
-              violation(
-                'INV-14',
-                e,
-                `lock order cycle: ${holder} takes ${lockName(cls)} after ${lockName(h.cls)} at step ${e.step}, but ${lockName(h.cls)} was taken after ${lockName(cls)} before`,
-                [h.step]
-              )
-            );
-          }
-          let s = edges.get(h.cls);
-          if (s === undefined) edges.set(h.cls, (s = new Set()));
-          s.add(cls);
-        }
-      }
+  init: (): State => ({ held: new Map(), edges: new Map(), attempted: new Set() }),
+  facts: {
+    LockWaiting: (s, e) => attempt(s, e, e.data.holder, e.data.lock, e.actor),
+    LockAcquired: (s, e) => {
+      const { holder, lock } = e.data;
+      const out = attempt(s, e, holder, lock, e.actor);
+      take(s, holder, lock, e.actor, e.step);
       return out;
-    };
-    const take = (holder: string, cls: string, instance: string, step: number): void => {
-      attempted.delete(`${holder}|${instance}|${cls}`);
-      const list = held.get(holder) ?? [];
-      list.push({ cls, instance, step });
-      held.set(holder, list);
-    };
-    const drop = (holder: string, cls: string, instance: string): void => {
-      const list = held.get(holder) ?? [];
-      const i = list.findIndex((h) => h.cls === cls && h.instance === instance);
-      if (i >= 0) list.splice(i, 1);
-    };
-    return {
-      id: 'INV-14',
-      check(_view, e) {
-        if (e.kind !== 'fact') return [];
-        switch (e.type) {
-          case 'LockWaiting':
-            return attempt(e, e.data['holder'] as string, e.data['lock'] as string, e.actor);
-          case 'LockAcquired': {
-            const holder = e.data['holder'] as string;
-            const cls = e.data['lock'] as string;
-            const out = attempt(e, holder, cls, e.actor);
-            take(holder, cls, e.actor, e.step);
-            return out;
-          }
-          case 'LockReleased':
-            drop(e.data['holder'] as string, e.data['lock'] as string, e.actor);
-            return [];
-          case 'FolioLocked': {
-            const holder = e.data['by'] as string;
-            const folio = e.data['folio'] as string;
-            const out = attempt(e, holder, 'folio', folio);
-            take(holder, 'folio', folio, e.step);
-            return out;
-          }
-          case 'FolioUnlocked':
-            drop(e.data['by'] as string, 'folio', e.data['folio'] as string);
-            return [];
-          default:
-            return [];
-        }
-      }
-    };
+    },
+    LockReleased: (s, e) => drop(s, e.data.holder, e.data.lock, e.actor),
+    FolioLocked: (s, e) => {
+      const { by, folio } = e.data;
+      const out = attempt(s, e, by, 'folio', folio);
+      take(s, by, 'folio', folio, e.step);
+      return out;
+    },
+    FolioUnlocked: (s, e) => drop(s, e.data.by, 'folio', e.data.folio)
   }
-};
+});

@@ -9,73 +9,73 @@
  * memslot updates call `synchronize_srcu`.
  */
 import type { LogEntry } from '../../events/logEntry.js';
-import type { CheckerSpec } from '../checker.js';
-import { violation } from '../checker.js';
+import { defineChecker, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 
+interface State {
+  /** session -> holder. */
+  readonly open: Map<number, string>;
+  /** synchronizer -> sessions it waits for (and step). */
+  readonly syncs: Map<string, { sessions: Set<number>; step: number }>;
+  /** holder -> step it started waiting for a valid slot. */
+  readonly waiting: Map<string, number>;
+  /** `holder|synchronizer` pairs already reported. */
+  readonly reported: Set<string>;
+}
+
+/** The cycles (waiter holds a session a synchronizer waits for) not reported yet, reported at `e`. */
+function cycles(st: State, e: Pick<LogEntry, 'step' | 'seq'>): Violation[] {
+  const out: Violation[] = [];
+  for (const [holder, since] of st.waiting) {
+    const mine = [...st.open].filter(([, h]) => h === holder).map(([s]) => s);
+    for (const [sync, w] of st.syncs) {
+      const s = mine.find((x) => w.sessions.has(x));
+      const key = `${holder}|${sync}`;
+      if (s === undefined || st.reported.has(key)) continue;
+      st.reported.add(key);
+      out.push(
+        violation(
+          'INV-14',
+          e,
+          `${holder} waits (since step ${since}) for a memslot update while holding SRCU session ${s}, which ${sync}'s synchronize_srcu (since step ${w.step}) waits for: deadlock`,
+          [since, w.step]
+        )
+      );
+    }
+  }
+  return out;
+}
+
 /** The INV-14 SRCU checker (reports invariant `INV-14`). */
-export const inv14Srcu: CheckerSpec = {
+export const inv14Srcu = defineChecker({
   id: 'INV-14-SRCU',
   statement: "no thread waits for a memslot update while holding the kvm->srcu read section that the update's synchronize_srcu waits for",
   modes: ['*'],
-  on: ['MemslotValidWoken', 'MemslotWaitValid', 'SrcuReadLock', 'SrcuReadUnlock', 'SrcuSyncDone', 'SrcuSyncWaiting'],
-  create: () => {
-    /** session -> holder. */
-    const open = new Map<number, string>();
-    /** synchronizer -> sessions it waits for (and step). */
-    const syncs = new Map<string, { sessions: Set<number>; step: number }>();
-    /** holder -> step it started waiting for a valid slot. */
-    const waiting = new Map<string, number>();
-    const reported = new Set<string>();
-    const cycles = (e: LogEntry): Violation[] => {
-      const out: Violation[] = [];
-      for (const [holder, since] of waiting) {
-        const mine = [...open].filter(([, h]) => h === holder).map(([s]) => s);
-        for (const [sync, w] of syncs) {
-          const s = mine.find((x) => w.sessions.has(x));
-          const key = `${holder}|${sync}`;
-          if (s === undefined || reported.has(key)) continue;
-          reported.add(key);
-          out.push(
-            violation(
-              'INV-14',
-              e,
-              `${holder} waits (since step ${since}) for a memslot update while holding SRCU session ${s}, which ${sync}'s synchronize_srcu (since step ${w.step}) waits for: deadlock`,
-              [since, w.step]
-            )
-          );
-        }
-      }
-      return out;
-    };
-    return {
-      id: 'INV-14-SRCU',
-      check(_view, e) {
-        if (e.kind !== 'fact') return [];
-        const d = e.data;
-        switch (e.type) {
-          case 'SrcuReadLock':
-            open.set(d['session'] as number, d['holder'] as string);
-            return [];
-          case 'SrcuReadUnlock':
-            open.delete(d['session'] as number);
-            return [];
-          case 'SrcuSyncWaiting':
-            syncs.set(d['holder'] as string, { sessions: new Set(open.keys()), step: e.step });
-            return cycles(e);
-          case 'SrcuSyncDone':
-            syncs.delete(d['holder'] as string);
-            return [];
-          case 'MemslotWaitValid':
-            waiting.set(d['holder'] as string, e.step);
-            return cycles(e);
-          case 'MemslotValidWoken':
-            waiting.delete(d['holder'] as string);
-            return [];
-          default:
-            return [];
-        }
-      }
-    };
+  init: (): State => ({ open: new Map(), syncs: new Map(), waiting: new Map(), reported: new Set() }),
+  facts: {
+    SrcuReadLock: (s, e) => {
+      s.open.set(e.data.session, e.data.holder);
+      return [];
+    },
+    SrcuReadUnlock: (s, e) => {
+      s.open.delete(e.data.session);
+      return [];
+    },
+    SrcuSyncWaiting: (s, e) => {
+      s.syncs.set(e.data.holder, { sessions: new Set(s.open.keys()), step: e.step });
+      return cycles(s, e);
+    },
+    SrcuSyncDone: (s, e) => {
+      s.syncs.delete(e.data.holder);
+      return [];
+    },
+    MemslotWaitValid: (s, e) => {
+      s.waiting.set(e.data.holder, e.step);
+      return cycles(s, e);
+    },
+    MemslotValidWoken: (s, e) => {
+      s.waiting.delete(e.data.holder);
+      return [];
+    }
   }
-};
+});

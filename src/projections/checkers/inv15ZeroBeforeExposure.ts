@@ -8,90 +8,98 @@
  * per index, not per folio. A folio a PUNCH_HOLE removed from the file
  * (`HolePunched`) is never read or written again (B4: zapped, not truncated).
  */
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import type { FactEntry } from '../../events/facts.js';
+import { defineChecker, hex, violation } from '../checker.js';
+import type { Violation } from '../violation.js';
+import type { WorldView } from '../worldView.js';
+
+interface State {
+  /** gmem -> indices written since they were last truncated or zeroed */
+  readonly written: Map<string, Set<number>>;
+  /** folio -> step of the PUNCH_HOLE that removed it from the file */
+  readonly punched: Map<string, number>;
+}
+
+function setOf(s: State, gmem: string): Set<number> {
+  let w = s.written.get(gmem);
+  if (w === undefined) {
+    w = new Set();
+    s.written.set(gmem, w);
+  }
+  return w;
+}
+
+function clear(s: State, gmem: string, start: number, end: number): void {
+  const w = s.written.get(gmem);
+  if (w === undefined) return;
+  for (const i of w) if (i >= start && i < end) w.delete(i);
+}
+
+/** A read or write of a folio a PUNCH_HOLE removed from the file (B4), or null. */
+function afterPunch(s: State, view: WorldView, e: FactEntry<'FolioRead' | 'FolioWritten'>): Violation[] | null {
+  const folio = e.data.folio;
+  const at = s.punched.get(folio);
+  if (at === undefined) return null;
+  const f = view.folios.get(folio);
+  const index = f === undefined ? -1 : f.base + e.data.subpage;
+  return [
+    violation(
+      'INV-15',
+      e,
+      `${e.data.by} ${e.type === 'FolioRead' ? `read ${hex(e.data.value)} from` : 'wrote to'} page ${hex(index)} of folio ${folio} at step ${e.step}, though PUNCH_HOLE removed that folio from the file at step ${at}`,
+      [at]
+    )
+  ];
+}
 
 /** The INV-15 checker. */
-export const inv15: CheckerSpec = {
+export const inv15 = defineChecker({
   id: 'INV-15',
   statement: 'the first read of a newly allocated (or punched and refaulted) page returns zeroes',
   modes: ['*'],
-  on: ['FolioRangeZeroed', 'FolioRead', 'FolioTruncated', 'FolioWritten', 'HolePunched', 'SplitRangeZeroed'],
-  create: () => {
-    const written = new Map<string, Set<number>>();
-    const setOf = (gmem: string): Set<number> => {
-      let s = written.get(gmem);
-      if (s === undefined) {
-        s = new Set();
-        written.set(gmem, s);
-      }
-      return s;
-    };
-    const clear = (gmem: string, start: number, end: number): void => {
-      const s = written.get(gmem);
-      if (s === undefined) return;
-      for (const i of s) if (i >= start && i < end) s.delete(i);
-    };
-    /** folio -> step of the PUNCH_HOLE that removed it from the file */
-    const punched = new Map<string, number>();
-    return {
-      id: 'INV-15',
-      check(view, e) {
-        if (e.kind !== 'fact') return [];
-        if ((e.type === 'FolioRead' || e.type === 'FolioWritten') && punched.has(e.data['folio'] as string)) {
-          const folio = e.data['folio'] as string;
-          const f = view.folios.get(folio);
-          const index = f === undefined ? -1 : f.base + (e.data['subpage'] as number);
-          return [
-            violation(
-              'INV-15',
-              e,
-              `${String(e.data['by'])} ${e.type === 'FolioRead' ? `read ${hex(e.data['value'] as number)} from` : 'wrote to'} page ${hex(index)} of folio ${folio} at step ${e.step}, though PUNCH_HOLE removed that folio from the file at step ${punched.get(folio) ?? 0}`,
-              [punched.get(folio) ?? 0]
-            )
-          ];
-        }
-        switch (e.type) {
-          case 'HolePunched':
-            for (const folio of e.data['folios'] as readonly string[]) punched.set(folio, e.step);
-            return [];
-          case 'FolioWritten': {
-            const f = view.folios.get(e.data['folio'] as string);
-            if (f !== undefined) setOf(f.gmem).add(f.base + (e.data['subpage'] as number));
-            return [];
-          }
-          case 'FolioTruncated': {
-            const f = view.folios.get(e.data['folio'] as string);
-            if (f !== undefined) clear(f.gmem, f.base, f.base + 2 ** f.order);
-            return [];
-          }
-          case 'FolioRangeZeroed': {
-            const f = view.folios.get(e.data['folio'] as string);
-            if (f !== undefined) clear(f.gmem, f.base + (e.data['start'] as number), f.base + (e.data['end'] as number));
-            return [];
-          }
-          case 'SplitRangeZeroed':
-            clear(e.data['gmem'] as string, e.data['start'] as number, e.data['end'] as number);
-            return [];
-          case 'FolioRead': {
-            const folio = e.data['folio'] as string;
-            const f = view.folios.get(folio);
-            const value = e.data['value'] as number;
-            if (f === undefined || value === 0) return [];
-            const index = f.base + (e.data['subpage'] as number);
-            if (written.get(f.gmem)?.has(index) === true) return [];
-            return [
-              violation(
-                'INV-15',
-                e,
-                `read of page ${hex(index)} of ${f.gmem} (folio ${folio}) by ${String(e.data['by'])} returned ${hex(value)} though nothing was written since it was allocated`
-              )
-            ];
-          }
-          default:
-            return [];
-        }
-      }
-    };
+  init: (): State => ({ written: new Map(), punched: new Map() }),
+  facts: {
+    HolePunched: (s, e) => {
+      for (const folio of e.data.folios) s.punched.set(folio, e.step);
+      return [];
+    },
+    FolioWritten: (s, e, view) => {
+      const punched = afterPunch(s, view, e);
+      if (punched !== null) return punched;
+      const f = view.folios.get(e.data.folio);
+      if (f !== undefined) setOf(s, f.gmem).add(f.base + e.data.subpage);
+      return [];
+    },
+    FolioTruncated: (s, e, view) => {
+      const f = view.folios.get(e.data.folio);
+      if (f !== undefined) clear(s, f.gmem, f.base, f.base + 2 ** f.order);
+      return [];
+    },
+    FolioRangeZeroed: (s, e, view) => {
+      const f = view.folios.get(e.data.folio);
+      if (f !== undefined) clear(s, f.gmem, f.base + e.data.start, f.base + e.data.end);
+      return [];
+    },
+    SplitRangeZeroed: (s, e) => {
+      clear(s, e.data.gmem, e.data.start, e.data.end);
+      return [];
+    },
+    FolioRead: (s, e, view) => {
+      const punched = afterPunch(s, view, e);
+      if (punched !== null) return punched;
+      const folio = e.data.folio;
+      const f = view.folios.get(folio);
+      const value = e.data.value;
+      if (f === undefined || value === 0) return [];
+      const index = f.base + e.data.subpage;
+      if (s.written.get(f.gmem)?.has(index) === true) return [];
+      return [
+        violation(
+          'INV-15',
+          e,
+          `read of page ${hex(index)} of ${f.gmem} (folio ${folio}) by ${e.data.by} returned ${hex(value)} though nothing was written since it was allocated`
+        )
+      ];
+    }
   }
-};
+});

@@ -12,8 +12,7 @@
  */
 import type { LogEntry } from '../../events/logEntry.js';
 import { modeRoot, type VcpuMode } from '../../model/mmuRoots.js';
-import type { CheckerSpec } from '../checker.js';
-import { violation } from '../checker.js';
+import { defineChecker, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 
 interface VcpuState {
@@ -23,69 +22,63 @@ interface VcpuState {
   inPrefault: boolean;
 }
 
+/** The state of `v` (normal mode, nothing loaded, until its facts say otherwise). */
+function state(vcpus: Map<string, VcpuState>, v: string): VcpuState {
+  let s = vcpus.get(v);
+  if (s === undefined) vcpus.set(v, (s = { mode: 'normal', loaded: null, inPrefault: false }));
+  return s;
+}
+
+/** A mapping by a pre-fault of `vcpu` in `root`: only in the loaded root of its mode, never in guest mode. */
+function judge(vcpus: Map<string, VcpuState>, e: Pick<LogEntry, 'step' | 'seq'>, vcpu: string, root: string, what: string): Violation[] {
+  const s = state(vcpus, vcpu);
+  const allowed = [modeRoot(s.mode, false), modeRoot(s.mode, true)];
+  if (s.mode === 'guest')
+    return [
+      violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step} while in guest mode (nested TDP is not the direct TDP MMU: -EOPNOTSUPP)`)
+    ];
+  if (!allowed.includes(root))
+    return [violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step}, but its ${s.mode} mode uses ${allowed.join('/')}`)];
+  if (s.loaded !== modeRoot(s.mode, false))
+    return [violation('INV-17', e, `${what} by ${vcpu} at step ${e.step} through a root kvm_mmu_reload did not load (${s.loaded ?? 'INVALID_PAGE'})`)];
+  return [];
+}
+
 /** The INV-17 checker. */
-export const inv17: CheckerSpec = {
+export const inv17 = defineChecker({
   id: 'INV-17',
   statement: "KVM_PRE_FAULT_MEMORY maps only in the loaded root of the vCPU's current mode, and fails (-EOPNOTSUPP) in guest mode",
   modes: ['*'],
-  on: ['MmuRootLoaded', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted', 'SptInstalled', 'VcpuModeChanged'],
-  create: () => {
-    const vcpus = new Map<string, VcpuState>();
-    const state = (v: string): VcpuState => {
-      let s = vcpus.get(v);
-      if (s === undefined) vcpus.set(v, (s = { mode: 'normal', loaded: null, inPrefault: false }));
-      return s;
-    };
-    const judge = (e: LogEntry, vcpu: string, root: string, what: string): Violation[] => {
-      const s = state(vcpu);
-      const allowed = [modeRoot(s.mode, false), modeRoot(s.mode, true)];
-      if (s.mode === 'guest')
-        return [
-          violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step} while in guest mode (nested TDP is not the direct TDP MMU: -EOPNOTSUPP)`)
-        ];
-      if (!allowed.includes(root))
-        return [violation('INV-17', e, `${what} by ${vcpu} in root ${root} at step ${e.step}, but its ${s.mode} mode uses ${allowed.join('/')}`)];
-      if (s.loaded !== modeRoot(s.mode, false))
-        return [violation('INV-17', e, `${what} by ${vcpu} at step ${e.step} through a root kvm_mmu_reload did not load (${s.loaded ?? 'INVALID_PAGE'})`)];
+  /** vCPU -> its mode, loaded root and pre-fault window. */
+  init: () => new Map<string, VcpuState>(),
+  facts: {
+    VcpuModeChanged: (vcpus, e) => {
+      const s = state(vcpus, e.data.vcpu);
+      s.mode = e.data.mode;
+      s.loaded = null;
       return [];
-    };
-    return {
-      id: 'INV-17',
-      check(_view, e) {
-        if (e.kind !== 'fact') return [];
-        const d = e.data;
-        switch (e.type) {
-          case 'VcpuModeChanged': {
-            const s = state(d['vcpu'] as string);
-            s.mode = d['mode'] as VcpuMode;
-            s.loaded = null;
-            return [];
-          }
-          case 'MmuRootLoaded':
-            state(d['vcpu'] as string).loaded = d['ok'] === true ? (d['root'] as string) : null;
-            return [];
-          case 'PrefaultStarted':
-            state(d['vcpu'] as string).inPrefault = true;
-            return [];
-          case 'PrefaultMapped':
-            return judge(e, d['vcpu'] as string, d['root'] as string, 'pre-fault mapping');
-          case 'SptInstalled': {
-            const vcpu = d['by'] as string;
-            if (!state(vcpu).inPrefault) return [];
-            return judge(e, vcpu, d['root'] as string, 'SPTE installed by a pre-fault');
-          }
-          case 'PrefaultReturned': {
-            const vcpu = d['vcpu'] as string;
-            const s = state(vcpu);
-            s.inPrefault = false;
-            if (s.mode === 'guest' && d['rc'] === '0')
-              return [violation('INV-17', e, `KVM_PRE_FAULT_MEMORY of ${vcpu} returned 0 at step ${e.step} in guest mode (expected -EOPNOTSUPP)`)];
-            return [];
-          }
-          default:
-            return [];
-        }
-      }
-    };
+    },
+    MmuRootLoaded: (vcpus, e) => {
+      state(vcpus, e.data.vcpu).loaded = e.data.ok ? e.data.root : null;
+      return [];
+    },
+    PrefaultStarted: (vcpus, e) => {
+      state(vcpus, e.data.vcpu).inPrefault = true;
+      return [];
+    },
+    PrefaultMapped: (vcpus, e) => judge(vcpus, e, e.data.vcpu, e.data.root, 'pre-fault mapping'),
+    SptInstalled: (vcpus, e) => {
+      const vcpu = e.data.by;
+      if (!state(vcpus, vcpu).inPrefault) return [];
+      return judge(vcpus, e, vcpu, e.data.root, 'SPTE installed by a pre-fault');
+    },
+    PrefaultReturned: (vcpus, e) => {
+      const vcpu = e.data.vcpu;
+      const s = state(vcpus, vcpu);
+      s.inPrefault = false;
+      if (s.mode === 'guest' && e.data.rc === '0')
+        return [violation('INV-17', e, `KVM_PRE_FAULT_MEMORY of ${vcpu} returned 0 at step ${e.step} in guest mode (expected -EOPNOTSUPP)`)];
+      return [];
+    }
   }
-};
+});

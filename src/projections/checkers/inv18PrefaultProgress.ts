@@ -11,8 +11,7 @@
  */
 import { vcpuIndex } from '../../model/guestOps.js';
 import { scenarioOfSpec } from '../scenarioOfHeader.js';
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 
 interface Call {
@@ -22,76 +21,61 @@ interface Call {
 }
 
 /** The INV-18 checker. */
-export const inv18: CheckerSpec = {
+export const inv18 = defineChecker({
   id: 'INV-18',
   statement:
     'KVM_PRE_FAULT_MEMORY returns 0 with progress (size down, gpa up by the same) or <0 with the range unchanged; size 0 is -EINVAL; full progress is success',
   modes: ['*'],
-  on: ['OpReturned', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted'],
-  create: () => {
-    const calls = new Map<string, Call>();
-    return {
-      id: 'INV-18',
-      check(_view, e) {
-        if (e.kind !== 'fact') return [];
-        const d = e.data;
-        const vcpu = d['vcpu'] as string;
-        switch (e.type) {
-          case 'PrefaultStarted':
-            calls.set(vcpu, { gpa: d['gpa'] as number, size: d['size'] as number, mapped: 0 });
-            return [];
-          case 'PrefaultMapped': {
-            const c = calls.get(vcpu);
-            if (c !== undefined) c.mapped += d['bytes'] as number;
-            return [];
-          }
-          case 'PrefaultReturned': {
-            const c = calls.get(vcpu);
-            calls.delete(vcpu);
-            if (c === undefined) return [];
-            const rc = d['rc'] as string;
-            const gpa = d['remainingGpa'] as number;
-            const size = d['remainingSize'] as number;
-            const where = `KVM_PRE_FAULT_MEMORY of ${vcpu} on [${hex(c.gpa)}, +${hex(c.size)}) returned ${rc} at step ${e.step}`;
-            const out: Violation[] = [];
-            if (rc === '0') {
-              if (!(size < c.size)) out.push(violation('INV-18', e, `${where} without progress (size ${hex(size)} left)`));
-              if (gpa - c.gpa !== c.size - size)
-                out.push(violation('INV-18', e, `${where}: gpa advanced by ${hex(gpa - c.gpa)} but size shrank by ${hex(c.size - size)}`));
-            } else if (gpa !== c.gpa || size !== c.size) {
-              out.push(violation('INV-18', e, `${where} but changed the range to [${hex(gpa)}, +${hex(size)})`));
-            }
-            if (c.size === 0 && rc !== '-EINVAL') out.push(violation('INV-18', e, `${where}: size 0 must be -EINVAL`));
-            if (c.size > 0 && c.mapped >= c.size && rc !== '0') out.push(violation('INV-18', e, `${where} after pre-faulting every byte (success expected)`));
-            return out;
-          }
-          default:
-            return [];
-        }
+  /** vCPU -> its pre-fault call in flight. */
+  init: () => new Map<string, Call>(),
+  facts: {
+    PrefaultStarted: (calls, e) => {
+      calls.set(e.data.vcpu, { gpa: e.data.gpa, size: e.data.size, mapped: 0 });
+      return [];
+    },
+    PrefaultMapped: (calls, e) => {
+      const c = calls.get(e.data.vcpu);
+      if (c !== undefined) c.mapped += e.data.bytes;
+      return [];
+    },
+    PrefaultReturned: (calls, e) => {
+      const vcpu = e.data.vcpu;
+      const c = calls.get(vcpu);
+      calls.delete(vcpu);
+      if (c === undefined) return [];
+      const rc = e.data.rc;
+      const gpa = e.data.remainingGpa;
+      const size = e.data.remainingSize;
+      const where = `KVM_PRE_FAULT_MEMORY of ${vcpu} on [${hex(c.gpa)}, +${hex(c.size)}) returned ${rc} at step ${e.step}`;
+      const out: Violation[] = [];
+      if (rc === '0') {
+        if (!(size < c.size)) out.push(violation('INV-18', e, `${where} without progress (size ${hex(size)} left)`));
+        if (gpa - c.gpa !== c.size - size)
+          out.push(violation('INV-18', e, `${where}: gpa advanced by ${hex(gpa - c.gpa)} but size shrank by ${hex(c.size - size)}`));
+      } else if (gpa !== c.gpa || size !== c.size) {
+        out.push(violation('INV-18', e, `${where} but changed the range to [${hex(gpa)}, +${hex(size)})`));
       }
-    };
+      if (c.size === 0 && rc !== '-EINVAL') out.push(violation('INV-18', e, `${where}: size 0 must be -EINVAL`));
+      if (c.size > 0 && c.mapped >= c.size && rc !== '0') out.push(violation('INV-18', e, `${where} after pre-faulting every byte (success expected)`));
+      return out;
+    }
   }
-};
+});
 
 /** EXPECT for the `expectLeft` of `preFault` / `preFaultTest` ops (bytes left in `range.size`, the op's value). */
-export const prefaultExpectChecker: CheckerSpec = {
+export const prefaultExpectChecker = defineChecker({
   id: 'EXPECT-PREFAULT',
   statement: 'every pre-fault op leaves the range.size its scenario expects',
   modes: ['*'],
-  on: ['OpReturned', 'PrefaultMapped', 'PrefaultReturned', 'PrefaultStarted'],
-  create: (header) => {
-    const vcpus = scenarioOfSpec(header)?.vcpus ?? [];
-    return {
-      id: 'EXPECT-PREFAULT',
-      check(_view, e) {
-        if (e.kind !== 'fact' || e.type !== 'OpReturned') return [];
-        const vcpu = e.data['thread'] as string;
-        const i = vcpuIndex(vcpu);
-        const op = i === null ? undefined : vcpus[i]?.ops[e.data['op'] as number];
-        if (op === undefined || (op.op !== 'preFault' && op.op !== 'preFaultTest') || op.expectLeft === undefined) return [];
-        if (e.data['value'] === op.expectLeft) return [];
-        return [violation('EXPECT', e, `${vcpu} op ${String(e.data['op'])} (${op.op}) left ${String(e.data['value'])} bytes, expected ${op.expectLeft}`)];
-      }
-    };
+  init: (header) => scenarioOfSpec(header)?.vcpus ?? [],
+  facts: {
+    OpReturned: (vcpus, e) => {
+      const vcpu = e.data.thread;
+      const i = vcpuIndex(vcpu);
+      const op = i === null ? undefined : vcpus[i]?.ops[e.data.op];
+      if (op === undefined || (op.op !== 'preFault' && op.op !== 'preFaultTest') || op.expectLeft === undefined) return [];
+      if (e.data.value === op.expectLeft) return [];
+      return [violation('EXPECT', e, `${vcpu} op ${e.data.op} (${op.op}) left ${String(e.data.value)} bytes, expected ${op.expectLeft}`)];
+    }
   }
-};
+});

@@ -3,54 +3,46 @@
  * authoritative state is private, no host PTE maps any subpage of its folio.
  * Checked when a PTE is installed and when a range is committed private.
  */
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 import { isPrivate, lastChange } from '../worldView.js';
 
 /** The INV-1 checker. */
-export const inv1: CheckerSpec = {
+export const inv1 = defineChecker({
   id: 'INV-1',
   statement: 'no private page is mapped in host userspace page tables',
   modes: ['*'],
-  on: ['AttrStored', 'HostPteInstalled'],
-  create: () => ({
-    id: 'INV-1',
-    check(view, e) {
-      if (e.kind !== 'fact') return [];
-      if (e.type === 'HostPteInstalled') {
-        const gmem = e.data['gmem'] as string;
-        const index = e.data['index'] as number;
-        if (!isPrivate(view, gmem, index)) return [];
-        const since = lastChange(view, gmem, index);
-        return [
-          violation(
-            'INV-1',
-            e,
-            `private page ${hex(index)} of ${gmem} mapped in ${String(e.data['mm'])} by ${e.actor} at step ${e.step}` +
-              (since === undefined ? '' : ` after conversion committed at step ${since.step}`),
-            since === undefined ? [] : [since.step]
-          )
-        ];
-      }
-      if (e.type === 'AttrStored' && e.data['private'] === true) {
-        const gmem = e.data['gmem'] as string;
-        const start = e.data['start'] as number;
-        const end = e.data['end'] as number;
-        const out: Violation[] = [];
-        for (const [key, ptes] of view.ptes) {
-          const [g, i] = key.split(':');
-          const index = Number(i);
-          if (g !== gmem || index < start || index >= end) continue;
-          for (const p of ptes) {
-            out.push(
-              violation('INV-1', e, `page ${hex(index)} of ${gmem} committed private at step ${e.step} while mapped in ${p.mm} since step ${p.step}`, [p.step])
-            );
-          }
+  init: () => undefined,
+  facts: {
+    HostPteInstalled: (_s, e, view) => {
+      const { gmem, index } = e.data;
+      if (!isPrivate(view, gmem, index)) return [];
+      const since = lastChange(view, gmem, index);
+      return [
+        violation(
+          'INV-1',
+          e,
+          `private page ${hex(index)} of ${gmem} mapped in ${e.data.mm} by ${e.actor} at step ${e.step}` +
+            (since === undefined ? '' : ` after conversion committed at step ${since.step}`),
+          since === undefined ? [] : [since.step]
+        )
+      ];
+    },
+    AttrStored: (_s, e, view) => {
+      if (!e.data.private) return [];
+      const { gmem, start, end } = e.data;
+      const out: Violation[] = [];
+      for (const [key, ptes] of view.ptes) {
+        const [g, i] = key.split(':');
+        const index = Number(i);
+        if (g !== gmem || index < start || index >= end) continue;
+        for (const p of ptes) {
+          out.push(
+            violation('INV-1', e, `page ${hex(index)} of ${gmem} committed private at step ${e.step} while mapped in ${p.mm} since step ${p.step}`, [p.step])
+          );
         }
-        return out;
       }
-      return [];
+      return out;
     }
-  })
-};
+  }
+});

@@ -28,9 +28,9 @@
  * `slots_lock`) and mmu-notifier invalidations of the upstream modes do not.
  * A log without lock facts leaves clause 2 unchecked.
  */
+import type { FactEntry } from '../../events/facts.js';
 import type { LogEntry } from '../../events/logEntry.js';
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import { asIdOfRoot, leafPages, memslotAt } from '../kvmView.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
@@ -46,7 +46,7 @@ interface OpenInvalidation {
 }
 
 /** Clause 2 at the end of `inv` begun by `thread`: the SPTEs of its GMEM_ONLY slots that survived it. */
-function survivors(view: WorldView, e: LogEntry, thread: string, inv: OpenInvalidation): Violation[] {
+function survivors(view: WorldView, e: Pick<LogEntry, 'step' | 'seq'>, thread: string, inv: OpenInvalidation): Violation[] {
   const out: Violation[] = [];
   for (const s of view.kvm.sptes.values()) {
     if (s.step >= inv.began) continue;
@@ -67,83 +67,81 @@ function survivors(view: WorldView, e: LogEntry, thread: string, inv: OpenInvali
   return out;
 }
 
+interface State {
+  /** VM attribute stores since the last invalidation end with none left in progress. */
+  stored: { start: number; end: number; private: boolean; step: number }[];
+  /** Holder of `mmu_lock` for write. */
+  mmuWriter: string | null;
+  /** Thread -> the guest_memfds whose `invalidate_lock` it holds (read or write). */
+  readonly gmemLocks: Map<string, Set<string>>;
+  /** Thread -> its invalidations in flight, innermost last. */
+  readonly open: Map<string, OpenInvalidation[]>;
+}
+
+/** Follows the writer of `mmu_lock` and the `invalidate_lock` holds of guest_memfds. */
+function lock(s: State, e: FactEntry<'LockAcquired' | 'LockReleased'>): [] {
+  const holder = e.data.holder;
+  if (e.data.lock === 'mmu' && e.data.mode === 'W') {
+    if (e.type === 'LockAcquired') s.mmuWriter = holder;
+    else if (s.mmuWriter === holder) s.mmuWriter = null;
+  } else if (e.data.lock === 'invalidate') {
+    let held = s.gmemLocks.get(holder);
+    if (held === undefined) s.gmemLocks.set(holder, (held = new Set<string>()));
+    if (e.type === 'LockAcquired') held.add(e.actor);
+    else held.delete(e.actor);
+  }
+  return [];
+}
+
 /** The INV-21 checker. */
-export const inv21: CheckerSpec = {
+export const inv21 = defineChecker({
   id: 'INV-21',
   statement:
     'an attribute change zaps old-attribute SPTEs in every overlapping memslot, shared-only ones included; a guest_memfd invalidation zaps every SPTE of a GMEM_ONLY memslot in its range, shared ones included',
   // rfc-1g-v1 changes attributes with the upstream KVM_SET_MEMORY_ATTRIBUTES (O6) and has vCPUs.
   modes: ['upstream-6.8', 'upstream-6.18', 'rfc-1g-v1'],
-  on: ['InvalidateBegin', 'InvalidateEnd', 'LockAcquired', 'LockReleased', 'RangeAdded', 'VmAttrStored'],
-  create: () => {
-    let stored: { start: number; end: number; private: boolean; step: number }[] = [];
-    /** Holder of `mmu_lock` for write. */
-    let mmuWriter: string | null = null;
-    /** Thread -> the guest_memfds whose `invalidate_lock` it holds (read or write). */
-    const gmemLocks = new Map<string, Set<string>>();
-    /** Thread -> its invalidations in flight, innermost last. */
-    const open = new Map<string, OpenInvalidation[]>();
-    return {
-      id: 'INV-21',
-      check(view, e) {
-        if (e.kind !== 'fact') return [];
-        switch (e.type) {
-          case 'LockAcquired':
-          case 'LockReleased': {
-            const holder = e.data['holder'] as string;
-            if (e.data['lock'] === 'mmu' && e.data['mode'] === 'W') {
-              if (e.type === 'LockAcquired') mmuWriter = holder;
-              else if (mmuWriter === holder) mmuWriter = null;
-            } else if (e.data['lock'] === 'invalidate') {
-              let held = gmemLocks.get(holder);
-              if (held === undefined) gmemLocks.set(holder, (held = new Set<string>()));
-              if (e.type === 'LockAcquired') held.add(e.actor);
-              else held.delete(e.actor);
-            }
-            return [];
-          }
-          case 'InvalidateBegin': {
-            if (mmuWriter === null) return [];
-            const list = open.get(mmuWriter) ?? [];
-            list.push({ began: e.step, gmems: [...(gmemLocks.get(mmuWriter) ?? [])].sort(), ranges: [] });
-            open.set(mmuWriter, list);
-            return [];
-          }
-          case 'RangeAdded': {
-            const inv = mmuWriter === null ? undefined : open.get(mmuWriter)?.at(-1);
-            inv?.ranges.push({ start: e.data['start'] as number, end: e.data['end'] as number });
-            return [];
-          }
-          case 'VmAttrStored':
-            stored.push({ start: e.data['start'] as number, end: e.data['end'] as number, private: e.data['private'] === true, step: e.step });
-            return [];
-          case 'InvalidateEnd': {
-            const out: Violation[] = [];
-            const thread = mmuWriter;
-            const inv = thread === null ? undefined : open.get(thread)?.pop();
-            if (thread !== null && inv !== undefined && inv.gmems.length > 0) out.push(...survivors(view, e, thread, inv));
-            if (view.kvm.inProgress !== 0 || stored.length === 0) return out;
-            for (const st of stored) {
-              for (const s of view.kvm.sptes.values()) {
-                if (s.step > st.step || s.private === st.private) continue;
-                if (s.gfn >= st.end || s.gfn + leafPages(s.level) <= st.start) continue;
-                out.push(
-                  violation(
-                    'INV-21',
-                    e,
-                    `SPTE ${s.root}:${hex(s.gfn)} (${s.private ? 'private' : 'shared'}, step ${s.step}) survived the change of [${hex(st.start)}, ${hex(st.end)}) to ${st.private ? 'private' : 'shared'} at step ${st.step}`,
-                    [s.step, st.step]
-                  )
-                );
-              }
-            }
-            stored = [];
-            return out;
-          }
-          default:
-            return [];
+  init: (): State => ({ stored: [], mmuWriter: null, gmemLocks: new Map(), open: new Map() }),
+  facts: {
+    LockAcquired: lock,
+    LockReleased: lock,
+    InvalidateBegin: (s, e) => {
+      if (s.mmuWriter === null) return [];
+      const list = s.open.get(s.mmuWriter) ?? [];
+      list.push({ began: e.step, gmems: [...(s.gmemLocks.get(s.mmuWriter) ?? [])].sort(), ranges: [] });
+      s.open.set(s.mmuWriter, list);
+      return [];
+    },
+    RangeAdded: (s, e) => {
+      const inv = s.mmuWriter === null ? undefined : s.open.get(s.mmuWriter)?.at(-1);
+      inv?.ranges.push({ start: e.data.start, end: e.data.end });
+      return [];
+    },
+    VmAttrStored: (s, e) => {
+      s.stored.push({ start: e.data.start, end: e.data.end, private: e.data.private, step: e.step });
+      return [];
+    },
+    InvalidateEnd: (s, e, view) => {
+      const out: Violation[] = [];
+      const thread = s.mmuWriter;
+      const inv = thread === null ? undefined : s.open.get(thread)?.pop();
+      if (thread !== null && inv !== undefined && inv.gmems.length > 0) out.push(...survivors(view, e, thread, inv));
+      if (view.kvm.inProgress !== 0 || s.stored.length === 0) return out;
+      for (const st of s.stored) {
+        for (const spte of view.kvm.sptes.values()) {
+          if (spte.step > st.step || spte.private === st.private) continue;
+          if (spte.gfn >= st.end || spte.gfn + leafPages(spte.level) <= st.start) continue;
+          out.push(
+            violation(
+              'INV-21',
+              e,
+              `SPTE ${spte.root}:${hex(spte.gfn)} (${spte.private ? 'private' : 'shared'}, step ${spte.step}) survived the change of [${hex(st.start)}, ${hex(st.end)}) to ${st.private ? 'private' : 'shared'} at step ${st.step}`,
+              [spte.step, st.step]
+            )
+          );
         }
       }
-    };
+      s.stored = [];
+      return out;
+    }
   }
-};
+});

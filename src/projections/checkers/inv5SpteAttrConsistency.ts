@@ -6,9 +6,9 @@
  * outside a covering invalidation, when attributes are stored outside one, and
  * when the last invalidation ends (every SPTE).
  */
+import type { FactEntry } from '../../events/facts.js';
 import type { LogEntry } from '../../events/logEntry.js';
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import { asIdOfRoot, indexOfGfn, invalidationCovers, leafPages, memslotAt, type SpteView } from '../kvmView.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
@@ -60,52 +60,50 @@ function inconsistency(view: WorldView, s: SpteView, upstream = false): string |
   return null;
 }
 
-function judge(view: WorldView, s: SpteView, e: LogEntry, when: string, upstream = false): Violation[] {
+function judge(view: WorldView, s: SpteView, e: Pick<LogEntry, 'step' | 'seq'>, when: string, upstream = false): Violation[] {
   const why = inconsistency(view, s, upstream);
   if (why === null) return [];
   return [violation('INV-5', e, `SPTE ${s.root}:${hex(s.gfn)} (level ${s.level}, installed by ${s.by} at step ${s.step}) ${why} ${when}`, [s.step])];
 }
 
+interface State {
+  /** Upstream modes and rfc-1g-v1 (built on the upstream KVM): VM attributes, private from guest_memfd, shared from userspace_addr. */
+  readonly upstream: boolean;
+}
+
+/** Attributes stored (the ones the mode's truth is made of): every SPTE outside a covering invalidation is judged. */
+function stored(s: State, e: FactEntry<'AttrStored' | 'VmAttrStored'>, view: WorldView): Violation[] {
+  if ((e.type === 'VmAttrStored') !== s.upstream) return [];
+  const kvm = view.kvm;
+  const out: Violation[] = [];
+  for (const spte of kvm.sptes.values()) {
+    if (!invalidationCovers(kvm, spte.gfn))
+      out.push(...judge(view, spte, e, `after attributes were stored at step ${e.step} outside an invalidation`, s.upstream));
+  }
+  return out;
+}
+
 /** The INV-5 checker. */
-export const inv5: CheckerSpec = {
+export const inv5 = defineChecker({
   id: 'INV-5',
   statement: 'outside a covering invalidation every SPTE agrees with the attribute and maps the folio of its index',
   modes: ['*'],
-  on: ['AttrStored', 'InvalidateEnd', 'SptInstalled', 'VmAttrStored'],
-  create: (header) => {
-    // rfc-1g-v1 is built on the upstream KVM: VM attributes, private from guest_memfd, shared from userspace_addr.
-    const upstream = header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18' || header.mode === 'rfc-1g-v1';
-    return {
-      id: 'INV-5',
-      check(view, e) {
-        if (e.kind !== 'fact') return [];
-        const kvm = view.kvm;
-        switch (e.type) {
-          case 'SptInstalled': {
-            const s = kvm.sptes.get(`${e.data['root'] as string}:${e.data['gfn'] as number}`);
-            if (s === undefined || invalidationCovers(kvm, s.gfn)) return [];
-            return judge(view, s, e, `when installed at step ${e.step}`, upstream);
-          }
-          case 'AttrStored':
-          case 'VmAttrStored': {
-            if ((e.type === 'VmAttrStored') !== upstream) return [];
-            const out: Violation[] = [];
-            for (const s of kvm.sptes.values()) {
-              if (!invalidationCovers(kvm, s.gfn))
-                out.push(...judge(view, s, e, `after attributes were stored at step ${e.step} outside an invalidation`, upstream));
-            }
-            return out;
-          }
-          case 'InvalidateEnd': {
-            if (kvm.inProgress !== 0) return [];
-            const out: Violation[] = [];
-            for (const s of kvm.sptes.values()) out.push(...judge(view, s, e, `when the invalidation ended at step ${e.step}`, upstream));
-            return out;
-          }
-          default:
-            return [];
-        }
-      }
-    };
+  init: (header): State => ({ upstream: header.mode === 'upstream-6.8' || header.mode === 'upstream-6.18' || header.mode === 'rfc-1g-v1' }),
+  facts: {
+    SptInstalled: (s, e, view) => {
+      const kvm = view.kvm;
+      const spte = kvm.sptes.get(`${e.data.root}:${e.data.gfn}`);
+      if (spte === undefined || invalidationCovers(kvm, spte.gfn)) return [];
+      return judge(view, spte, e, `when installed at step ${e.step}`, s.upstream);
+    },
+    AttrStored: stored,
+    VmAttrStored: stored,
+    InvalidateEnd: (s, e, view) => {
+      const kvm = view.kvm;
+      if (kvm.inProgress !== 0) return [];
+      const out: Violation[] = [];
+      for (const spte of kvm.sptes.values()) out.push(...judge(view, spte, e, `when the invalidation ended at step ${e.step}`, s.upstream));
+      return out;
+    }
   }
-};
+});

@@ -6,21 +6,18 @@
  * fault's snapshot. Checked on every `SptInstalled` against the fault of its
  * `VcpuFaultStarted`.
  */
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import { invalidationCovers } from '../kvmView.js';
 
 /** The INV-6 checker. */
-export const inv6: CheckerSpec = {
+export const inv6 = defineChecker({
   id: 'INV-6',
   statement: 'a fault installs an SPTE only if no invalidation overlapping its gfn began or ended since its mmu_seq snapshot',
   modes: ['*'],
-  on: ['SptInstalled'],
-  create: () => ({
-    id: 'INV-6',
-    check(view, e) {
-      if (e.kind !== 'fact' || e.type !== 'SptInstalled') return [];
-      const by = e.data['by'] as string;
+  init: () => undefined,
+  facts: {
+    SptInstalled: (_s, e, view) => {
+      const by = e.data.by;
       const fault = view.kvm.faults.get(by);
       if (fault === undefined) return [];
       const where = `SPTE for gfn ${hex(fault.gfn)} installed by ${by} at step ${e.step} (fault snapshot seq ${fault.seq} at step ${fault.step})`;
@@ -34,5 +31,5 @@ export const inv6: CheckerSpec = {
       }
       return [];
     }
-  })
-};
+  }
+});

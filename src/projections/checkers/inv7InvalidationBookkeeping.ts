@@ -6,8 +6,8 @@
  * stale check finds one in progress with its range still INVALID; and when the run
  * settles (VM destruction) no invalidation is left in progress.
  */
-import type { CheckerSpec } from '../checker.js';
-import { violation } from '../checker.js';
+import { defineChecker, violation } from '../checker.js';
+import type { Violation } from '../violation.js';
 
 interface MmuBook {
   inProgress: number;
@@ -15,86 +15,79 @@ interface MmuBook {
   beginStep: number;
 }
 
+/** The bookkeeping of MMU `actor` (created at its first fact). */
+function book(books: Map<string, MmuBook>, actor: string): MmuBook {
+  let b = books.get(actor);
+  if (b === undefined) {
+    b = { inProgress: 0, rangeValid: false, beginStep: 0 };
+    books.set(actor, b);
+  }
+  return b;
+}
+
 /** The INV-7 checker. */
-export const inv7: CheckerSpec = {
+export const inv7 = defineChecker({
   id: 'INV-7',
   statement: 'invalidate begin/end are balanced, in_progress >= 0, a range is added before every end, none dangles at VM destruction',
   modes: ['*'],
-  on: ['End', 'InvalidateBegin', 'InvalidateEnd', 'RangeAdded', 'StaleCheck'],
-  create: () => {
-    const books = new Map<string, MmuBook>();
-    const book = (actor: string): MmuBook => {
-      let b = books.get(actor);
-      if (b === undefined) {
-        b = { inProgress: 0, rangeValid: false, beginStep: 0 };
-        books.set(actor, b);
+  /** MMU actor -> its invalidation bookkeeping. */
+  init: () => new Map<string, MmuBook>(),
+  facts: {
+    InvalidateBegin: (books, e) => {
+      const b = book(books, e.actor);
+      if (b.inProgress === 0) {
+        b.rangeValid = false;
+        b.beginStep = e.step;
       }
-      return b;
-    };
-    return {
-      id: 'INV-7',
-      check(_view, e) {
-        if (e.kind === 'fact') {
-          if (e.type === 'InvalidateBegin') {
-            const b = book(e.actor);
-            if (b.inProgress === 0) {
-              b.rangeValid = false;
-              b.beginStep = e.step;
-            }
-            b.inProgress = e.data['inProgress'] as number;
-            return [];
-          }
-          if (e.type === 'RangeAdded') {
-            const b = book(e.actor);
-            b.rangeValid = true;
-            if (b.inProgress <= 0) return [violation('INV-7', e, `${e.actor}: range_add at step ${e.step} with no invalidation in progress`)];
-            return [];
-          }
-          if (e.type === 'StaleCheck' && e.data['locked'] === true) {
-            // mmu_invalidate_retry_gfn under mmu_lock: an invalidation in progress must have a range.
-            const b = book(e.actor);
-            if (b.inProgress > 0 && !b.rangeValid) {
-              return [
-                violation(
-                  'INV-7',
-                  e,
-                  `${String(e.data['vcpu'])}'s locked stale check at step ${e.step} found an invalidation in progress since step ${b.beginStep} with no range added (WARN in mmu_invalidate_retry_gfn)`,
-                  [b.beginStep]
-                )
-              ];
-            }
-            return [];
-          }
-          if (e.type === 'InvalidateEnd') {
-            const b = book(e.actor);
-            const inProgress = e.data['inProgress'] as number;
-            const out = [];
-            if (inProgress < 0) out.push(violation('INV-7', e, `${e.actor}: mmu_invalidate_in_progress went negative (${inProgress}) at step ${e.step}`));
-            if (!b.rangeValid) {
-              out.push(
-                violation('INV-7', e, `${e.actor}: invalidation begun at step ${b.beginStep} ended at step ${e.step} without any range added`, [b.beginStep])
-              );
-            }
-            b.inProgress = inProgress;
-            return out;
-          }
-          return [];
-        }
-        if (e.kind === 'sched' && e.type === 'End' && (e.data['reason'] === 'quiescent' || e.data['reason'] === 'deadlock')) {
-          const out = [];
-          for (const [actor, b] of books) {
-            if (b.inProgress !== 0) {
-              out.push(
-                violation('INV-7', e, `${actor}: ${b.inProgress} invalidation(s) still in progress at VM destruction (begun at step ${b.beginStep})`, [
-                  b.beginStep
-                ])
-              );
-            }
-          }
-          return out;
-        }
-        return [];
+      b.inProgress = e.data.inProgress;
+      return [];
+    },
+    RangeAdded: (books, e) => {
+      const b = book(books, e.actor);
+      b.rangeValid = true;
+      if (b.inProgress <= 0) return [violation('INV-7', e, `${e.actor}: range_add at step ${e.step} with no invalidation in progress`)];
+      return [];
+    },
+    StaleCheck: (books, e) => {
+      if (!e.data.locked) return [];
+      // mmu_invalidate_retry_gfn under mmu_lock: an invalidation in progress must have a range.
+      const b = book(books, e.actor);
+      if (b.inProgress > 0 && !b.rangeValid) {
+        return [
+          violation(
+            'INV-7',
+            e,
+            `${e.data.vcpu}'s locked stale check at step ${e.step} found an invalidation in progress since step ${b.beginStep} with no range added (WARN in mmu_invalidate_retry_gfn)`,
+            [b.beginStep]
+          )
+        ];
       }
-    };
+      return [];
+    },
+    InvalidateEnd: (books, e) => {
+      const b = book(books, e.actor);
+      const inProgress = e.data.inProgress;
+      const out: Violation[] = [];
+      if (inProgress < 0) out.push(violation('INV-7', e, `${e.actor}: mmu_invalidate_in_progress went negative (${inProgress}) at step ${e.step}`));
+      if (!b.rangeValid) {
+        out.push(violation('INV-7', e, `${e.actor}: invalidation begun at step ${b.beginStep} ended at step ${e.step} without any range added`, [b.beginStep]));
+      }
+      b.inProgress = inProgress;
+      return out;
+    }
+  },
+  sched: {
+    End: (books, e) => {
+      if (e.data.reason !== 'quiescent' && e.data.reason !== 'deadlock') return [];
+      const out: Violation[] = [];
+      for (const [actor, b] of books) {
+        if (b.inProgress !== 0) {
+          out.push(
+            violation('INV-7', e, `${actor}: ${b.inProgress} invalidation(s) still in progress at VM destruction (begun at step ${b.beginStep})`, [b.beginStep])
+          );
+        }
+      }
+      return out;
+    }
   }
-};
+});

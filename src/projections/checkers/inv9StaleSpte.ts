@@ -6,14 +6,14 @@
  * away (RFC 1G restructuring: its pieces are new folios) while an SPTE still
  * maps it (the zap must come first), and on every guest access.
  */
+import type { FactEntry } from '../../events/facts.js';
 import type { LogEntry } from '../../events/logEntry.js';
 import { ACTOR } from '../../model/env.js';
-import type { CheckerSpec } from '../checker.js';
-import { hex, violation } from '../checker.js';
+import { defineChecker, hex, violation } from '../checker.js';
 import type { Violation } from '../violation.js';
 import type { WorldView } from '../worldView.js';
 
-function mappedBy(view: WorldView, folio: string, e: LogEntry, what: string): Violation[] {
+function mappedBy(view: WorldView, folio: string, e: Pick<LogEntry, 'step' | 'seq'>, what: string): Violation[] {
   const out: Violation[] = [];
   for (const s of view.kvm.sptes.values()) {
     if (s.folio !== folio) continue;
@@ -29,56 +29,45 @@ function mappedBy(view: WorldView, folio: string, e: LogEntry, what: string): Vi
   return out;
 }
 
+/** A guest access forwarded by the MMU (through an SPTE) must not reach a truncated or freed folio. */
+function access(view: WorldView, e: FactEntry<'FolioRead' | 'FolioWritten'>): Violation[] {
+  if (e.data.by !== ACTOR.mmu) return [];
+  const folio = e.data.folio;
+  const f = view.folios.get(folio);
+  if (f === undefined || !(f.truncated || f.freed)) return [];
+  return [
+    violation(
+      'INV-9',
+      e,
+      `guest ${e.type === 'FolioRead' ? 'read' : 'write'} through a stale SPTE reached ${f.freed ? 'freed' : 'truncated'} folio ${folio} at step ${e.step}`
+    )
+  ];
+}
+
 /** The INV-9 checker. */
-export const inv9: CheckerSpec = {
+export const inv9 = defineChecker({
   id: 'INV-9',
   statement: 'no SPTE maps, and no guest access reaches, a truncated or freed folio',
   modes: ['*'],
-  on: ['FolioFreed', 'FolioMerged', 'FolioRead', 'FolioSplit', 'FolioTruncated', 'FolioWritten', 'SptInstalled'],
-  create: () => ({
-    id: 'INV-9',
-    check(view, e) {
-      if (e.kind !== 'fact') return [];
-      switch (e.type) {
-        case 'SptInstalled': {
-          const folio = e.data['pfn'] as string;
-          const f = view.folios.get(folio);
-          if (f === undefined || !(f.truncated || f.freed)) return [];
-          return [
-            violation(
-              'INV-9',
-              e,
-              `${e.data['private'] === true ? 'private' : 'shared'} SPTE for gfn ${hex(e.data['gfn'] as number)} installed by ${String(e.data['by'])} at step ${e.step} maps ${f.freed ? 'freed' : 'truncated'} folio ${folio}`
-            )
-          ];
-        }
-        case 'FolioTruncated':
-          return mappedBy(view, e.data['folio'] as string, e, 'truncated');
-        case 'FolioFreed':
-          return mappedBy(view, e.data['folio'] as string, e, 'freed');
-        case 'FolioSplit':
-          return mappedBy(view, e.data['folio'] as string, e, 'split');
-        case 'FolioMerged': {
-          const from = e.data['from'];
-          return (Array.isArray(from) ? from : []).flatMap((f) => mappedBy(view, String(f), e, `merged into ${String(e.data['folio'])}`));
-        }
-        case 'FolioRead':
-        case 'FolioWritten': {
-          if (e.data['by'] !== ACTOR.mmu) return [];
-          const folio = e.data['folio'] as string;
-          const f = view.folios.get(folio);
-          if (f === undefined || !(f.truncated || f.freed)) return [];
-          return [
-            violation(
-              'INV-9',
-              e,
-              `guest ${e.type === 'FolioRead' ? 'read' : 'write'} through a stale SPTE reached ${f.freed ? 'freed' : 'truncated'} folio ${folio} at step ${e.step}`
-            )
-          ];
-        }
-        default:
-          return [];
-      }
-    }
-  })
-};
+  init: () => undefined,
+  facts: {
+    SptInstalled: (_s, e, view) => {
+      const folio = e.data.pfn;
+      const f = view.folios.get(folio);
+      if (f === undefined || !(f.truncated || f.freed)) return [];
+      return [
+        violation(
+          'INV-9',
+          e,
+          `${e.data.private ? 'private' : 'shared'} SPTE for gfn ${hex(e.data.gfn)} installed by ${e.data.by} at step ${e.step} maps ${f.freed ? 'freed' : 'truncated'} folio ${folio}`
+        )
+      ];
+    },
+    FolioTruncated: (_s, e, view) => mappedBy(view, e.data.folio, e, 'truncated'),
+    FolioFreed: (_s, e, view) => mappedBy(view, e.data.folio, e, 'freed'),
+    FolioSplit: (_s, e, view) => mappedBy(view, e.data.folio, e, 'split'),
+    FolioMerged: (_s, e, view) => e.data.from.flatMap((f) => mappedBy(view, f, e, `merged into ${e.data.folio}`)),
+    FolioRead: (_s, e, view) => access(view, e),
+    FolioWritten: (_s, e, view) => access(view, e)
+  }
+});

@@ -8,8 +8,7 @@
  * dangling invalidation (faults retry forever), B8, B15's leaked reference and
  * B18's spurious -EAGAIN loop.
  */
-import type { CheckerSpec } from '../checker.js';
-import { violation } from '../checker.js';
+import { defineChecker, violation } from '../checker.js';
 
 /** Default bound on the steps an operation may take while alone. */
 export const LIVENESS_STEPS_MAX = 2000;
@@ -21,43 +20,54 @@ interface Pending {
   alone: number;
 }
 
+interface State {
+  /** Most steps an operation may take while alone. */
+  readonly bound: number;
+  /** thread -> its pending operation */
+  readonly pending: Map<string, Pending>;
+  reported: boolean;
+}
+
+/** The scenario's `livenessStepsMax`, read from the raw spec (hand-written headers may carry only that field). */
+function boundOf(spec: unknown): number {
+  if (typeof spec === 'object' && spec !== null && 'livenessStepsMax' in spec && typeof spec.livenessStepsMax === 'number') return spec.livenessStepsMax;
+  return LIVENESS_STEPS_MAX;
+}
+
 /** The liveness checker. */
-export const livenessChecker: CheckerSpec = {
+export const livenessChecker = defineChecker({
   id: 'LIVENESS',
   statement: 'an operation completes within a bounded number of steps once nothing conflicting is in flight',
   modes: ['*'],
-  on: ['Deliver', 'OpReturned', 'OpStarted'],
-  create: (header) => {
-    const spec = header.scenarioSpec as { livenessStepsMax?: unknown } | null;
-    const bound = typeof spec?.livenessStepsMax === 'number' ? spec.livenessStepsMax : LIVENESS_STEPS_MAX;
-    const pending = new Map<string, Pending>();
-    let reported = false;
-    return {
-      id: 'LIVENESS',
-      check(_view, e) {
-        if (e.kind === 'fact' && e.type === 'OpStarted') {
-          pending.set(e.data['thread'] as string, { op: e.data['op'] as number, name: e.data['name'] as string, startStep: e.step, alone: 0 });
-          for (const p of pending.values()) p.alone = 0;
-          return [];
-        }
-        if (e.kind === 'fact' && e.type === 'OpReturned') {
-          pending.delete(e.data['thread'] as string);
-          return [];
-        }
-        if (e.kind !== 'sched' || e.type !== 'Deliver' || pending.size !== 1 || reported) return [];
-        const [thread, p] = pending.entries().next().value as [string, Pending];
-        p.alone++;
-        if (p.alone <= bound) return [];
-        reported = true;
-        return [
-          violation(
-            'LIVENESS',
-            e,
-            `${thread} op ${p.op} (${p.name}) started at step ${p.startStep} is still pending after ${p.alone} steps with nothing else in flight (bound ${bound})`,
-            [p.startStep]
-          )
-        ];
-      }
-    };
+  init: (header): State => ({ bound: boundOf(header.scenarioSpec), pending: new Map(), reported: false }),
+  facts: {
+    OpStarted: (s, e) => {
+      s.pending.set(e.data.thread, { op: e.data.op, name: e.data.name, startStep: e.step, alone: 0 });
+      for (const p of s.pending.values()) p.alone = 0;
+      return [];
+    },
+    OpReturned: (s, e) => {
+      s.pending.delete(e.data.thread);
+      return [];
+    }
+  },
+  sched: {
+    Deliver: (s, e) => {
+      if (s.pending.size !== 1 || s.reported) return [];
+      const [first] = s.pending;
+      if (first === undefined) return [];
+      const [thread, p] = first;
+      p.alone++;
+      if (p.alone <= s.bound) return [];
+      s.reported = true;
+      return [
+        violation(
+          'LIVENESS',
+          e,
+          `${thread} op ${p.op} (${p.name}) started at step ${p.startStep} is still pending after ${p.alone} steps with nothing else in flight (bound ${s.bound})`,
+          [p.startStep]
+        )
+      ];
+    }
   }
-};
+});
