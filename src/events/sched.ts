@@ -6,7 +6,7 @@
  * are carried but ignored.
  */
 import { z } from 'zod';
-import type { EntryEnvelope, EntryShape, ReadonlyArrays } from './logEntry.js';
+import type { EntryEnvelope, EntryShape, Payload, ReadonlyArrays } from './logEntry.js';
 
 const id = z.string().min(1);
 
@@ -45,4 +45,15 @@ export type SchedEntry<T extends SchedType> = T extends SchedType
  */
 export function isSched<T extends SchedType>(e: EntryShape, type: T): e is SchedEntry<T> {
   return e.kind === 'sched' && e.type === type;
+}
+
+/** The payload of any scheduler entry with a schema. */
+type AnySchedData = { [T in SchedType]: SchedData<T> }[SchedType];
+/** Compile-time proof that every scheduler payload is a flat log {@link Payload}. */
+export type SchedsAreFlat = AnySchedData extends Payload ? true : never;
+const schedsAreFlat: SchedsAreFlat = true;
+
+/** A typed scheduler payload as the log's flat payload (sound by {@link SchedsAreFlat}, as `factPayload` is). */
+export function schedPayload<T extends SchedType>(data: SchedData<T>): Payload {
+  return schedsAreFlat && (data as Payload);
 }

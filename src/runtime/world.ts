@@ -11,6 +11,7 @@
 import { Subject } from 'rxjs';
 import type { ActorPort } from '../events/actorPort.js';
 import { factPayload } from '../events/facts.js';
+import { type SchedData, schedPayload, type SchedType } from '../events/sched.js';
 import type { EntryKind, LogEntry, Payload } from '../events/logEntry.js';
 import type { Delivered, Message } from '../events/messages.js';
 import type { ActorKind, SpawnInputs } from '../model/actors.js';
@@ -26,8 +27,8 @@ export type ActorFactory<K extends ActorKind> = (id: string, port: ActorPort, in
 /** A factory per actor kind the run uses. */
 export type ActorFactories = { readonly [K in ActorKind]?: ActorFactory<K> };
 
-/** Why a run stopped. */
-export type StopReason = 'quiescent' | 'deadlock' | 'maxSteps' | 'stopped';
+/** Why a run stopped (`stopReasonSchema` of the `End` entry). */
+export type StopReason = SchedData<'End'>['reason'];
 
 /** An error of the model itself (an actor threw), not a protocol violation. */
 export class ModelError extends Error {
@@ -155,7 +156,7 @@ export class World {
     this.stepNo++;
     const p = item.pending;
     this.cause = p.seq;
-    this.append('sched', p.to, 'Deliver', { from: p.from, of: n });
+    this.appendSched(p.to, 'Deliver', { from: p.from, of: n });
     const target = this.actors.get(p.to);
     if (target === undefined) throw new ModelError(`message ${p.seq} to unknown actor ${p.to}`, this.stepNo);
     try {
@@ -187,7 +188,7 @@ export class World {
   /** Appends the closing `End` entry. */
   end(reason: StopReason): void {
     this.cause = null;
-    this.append('sched', 'sched', 'End', { reason, steps: this.stepNo, waiting: reason === 'deadlock' ? this.waitingActors() : [] });
+    this.appendSched('sched', 'End', { reason, steps: this.stepNo, waiting: reason === 'deadlock' ? this.waitingActors() : [] });
     this.entries$.complete();
   }
 
@@ -214,6 +215,11 @@ export class World {
     channel.queue.push({ pending: { seq, from, to, type }, event: { ...msg, from } });
     // A newly enabled channel's head is the newest message: it goes last.
     if (channel.queue.length - channel.head === 1) this.enabled.push(channel);
+  }
+
+  /** Appends a scheduler entry with its typed payload (`schedSchemas`). */
+  private appendSched<T extends SchedType>(actor: string, type: T, data: SchedData<T>): void {
+    this.append('sched', actor, type, schedPayload(data));
   }
 
   private append(kind: EntryKind, actor: string, type: string, data: Payload, to?: string): number {
