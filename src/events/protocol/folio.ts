@@ -18,11 +18,15 @@ type FolioIdentity = { readonly folio: string; readonly base: number; readonly o
 export type FolioRefReason = 'fault' | 'fallocate' | 'kvm-pfn' | 'truncate' | 'memory-failure' | 'lru-drain' | 'populate';
 
 /**
- * `folio.get{index?, lock?, why}`: `folio_try_get` (+ `folio_lock` when `lock`).
- * Fails (`ok: false`) on a freed or frozen folio, or (after waiting for the lock)
- * on a folio truncated meanwhile. `index` is the file index the lookup was for.
+ * `folio.get{index, lock?, why}`: `folio_try_get` (+ `folio_lock` when `lock`,
+ * waiting FIFO behind the holder). Fails (`ok: false`) on a freed or frozen
+ * folio (no reference taken), and on a truncated folio, also one truncated while
+ * the caller waited for the lock (a stale lookup: the reference taken is dropped
+ * again, `why: 'lookup-stale'`; the caller retries the page-cache lookup).
+ * `index` is the file index the lookup was for (the `HostFaultGotFolio` fact of
+ * a `fault` lookup names it).
  */
-export type FolioGet = { readonly type: 'folio.get'; readonly lock?: boolean; readonly why: FolioRefReason; readonly index?: number };
+export type FolioGet = { readonly type: 'folio.get'; readonly lock?: boolean; readonly why: FolioRefReason; readonly index: number };
 /** Reply to `folio.get`: `ok` with the reference (and lock) taken; `uptodate` = `PG_uptodate`. */
 export type FolioGot = { readonly type: 'folio.got' } & FolioIdentity & { readonly ok: boolean; readonly uptodate: boolean };
 /** A folio's plain acknowledgement. */

@@ -16,13 +16,19 @@ import { type Delivered, type Message, replyTarget } from '../messages.js';
 import type { FolioRequests } from './folio.js';
 import type { HwpoisonRequests } from './hwpoison.js';
 import type { LockRequests } from './lock.js';
+import type { LruRequests } from './lru.js';
+import type { ShmRequests } from './shm.js';
+import type { UsyncRequests } from './usync.js';
 
 export type * from './folio.js';
 export type * from './hwpoison.js';
 export type * from './lock.js';
+export type * from './lru.js';
+export type * from './shm.js';
+export type * from './usync.js';
 
 /** Every request of every owner, keyed by message type, with its reply. */
-export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests;
+export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests & LruRequests & UsyncRequests & ShmRequests;
 
 /** A request message type. */
 export type RequestType = keyof RequestMap;
@@ -56,7 +62,12 @@ export const REPLY_TYPES: { readonly [K in RequestType]: readonly ReplyOf<K>['ty
   'folio.access': ['folio.accessed'],
   'folio.unmap': ['ack'],
   'hwpoison.set': ['ack'],
-  'hwpoison.test': ['hwpoison.state']
+  'hwpoison.test': ['hwpoison.state'],
+  'lru.drain': ['lru.drained'],
+  'usync.signal': ['ack'],
+  'usync.wait': ['usync.woken'],
+  'shm.gup': ['shm.page'],
+  'shm.zap': ['ack']
 };
 
 /** True if `type` is a typed request. */
@@ -119,7 +130,6 @@ const LEGACY_REPLY_TYPES = [
   'kvm.memslots',
   'kvm.srcu.locked',
   'kvm.srcu.synchronized',
-  'lru.drained',
   'mm.notPresent',
   'mm.pte',
   'mm.pteInstalled',
@@ -129,9 +139,7 @@ const LEGACY_REPLY_TYPES = [
   'mmu.notPresent',
   'mmu.root',
   'mmu.seq',
-  'mmu.stale',
-  'shm.page',
-  'usync.woken'
+  'mmu.stale'
 ] as const;
 
 /** Every message type that answers a request: what a thread blocked in a call may receive. */
