@@ -12,7 +12,7 @@
  */
 
 /** The identity every folio reply carries. */
-type FolioIdentity = { readonly folio: string; readonly base: number; readonly order: number };
+export type FolioIdentity = { readonly folio: string; readonly base: number; readonly order: number };
 
 /** Why a reference is taken or dropped (the `why` of `FolioRef` facts). */
 export type FolioRefReason = 'fault' | 'fallocate' | 'kvm-pfn' | 'truncate' | 'memory-failure' | 'lru-drain' | 'populate';
