@@ -43,7 +43,7 @@ export function actorFactories(env: ModelEnv): ActorFactories {
     gmem: (id, port: ActorPort, input) =>
       machineOwner(id, gmemInodeMachine, createActor(gmemInodeMachine, { input: { port, env: gmemEnv(env, input) } }).start()),
     kvm: (id, port) => machineOwner(id, kvmVmMachine, createActor(kvmVmMachine, { input: { port, env } }).start()),
-    shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port, env } }).start()),
+    shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port } }).start()),
     kworker: (id, port, input) =>
       machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp } }).start()),
     hwpoison: (id, port) => machineOwner(id, hwpoisonMachine, createActor(hwpoisonMachine, { input: { port } }).start()),
