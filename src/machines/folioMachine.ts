@@ -5,17 +5,12 @@
  * contents and the arch-prepared subpages.
  *
  * ```
- *                      folio.get{lock} (granted)
- *   cached ┌ unlocked ─────────────────────────────► locked ┐   folio.unlock, no waiter: ► unlocked
- *          │    │ folio.freeze (ok)                  │      │   folio.unlock, waiters: the first one is granted
- *          └────┼────────────────────────────────────┼──────┘
- *               ▼                                    │ folio.truncate (by the holder)
- *            frozen ── folio.unfreeze ──► cached.unlocked
- *                                                    ▼
- *   truncated ┌ locked ── folio.unlock (waiters fail their stale lookup) ──► unlocked ┐
- *             └──────────────────────────────────────────────────────────────────────┘
- *   cached / truncated ── folio.put / folio.unpin / folio.unmap / folio.truncate /
- *                         folio.unlock (a failing waiter's put) dropping the last reference ──► freed
+ *   cached.unlocked ── folio.get{lock} ──► cached.locked ── folio.unlock, no waiter ──► cached.unlocked
+ *   cached.locked ── folio.unlock, waiters ──► cached.locked (the first waiter holds it)
+ *   cached.unlocked ── folio.freeze (only the cache's refs) ──► frozen ── folio.unfreeze ──► cached.unlocked
+ *   cached.locked ── folio.truncate (by the holder) ──► truncated.locked ── folio.unlock ──► truncated.unlocked
+ *   cached.* / truncated.* ── the last reference dropped (folio.put, folio.unpin, folio.unmap,
+ *                             folio.truncate, a failing lock waiter's stale-lookup put) ──► freed
  * ```
  *
  * States (kernel conditions):
