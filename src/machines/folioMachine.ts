@@ -1,19 +1,52 @@
 /**
- * A folio of the guest_memfd page cache (spec §1.3): order, refcount with the
- * reference model of §1.3.1, per-subpage mapcount and GUP pins, the folio lock,
- * uptodate (= zeroed) and contents.
+ * A folio of the guest_memfd page cache (`struct folio`, spec §1.3): order,
+ * refcount with the reference model of §1.3.1, per-subpage mapcount and GUP
+ * pins, the folio lock (`PG_locked`, FIFO waiters), uptodate (= zeroed),
+ * contents and the arch-prepared subpages.
  *
  * ```
- *             folio.get{lock} / grant          folio.unlock
- *   unlocked ─────────────────────────► locked ────────────────────────────► unlocked
- *      │                                                                         │
- *      └────────── refcount reaches 0 (after truncation) ──► freed ◄─────────────┘
+ *   cached.unlocked ── folio.get{lock} ──► cached.locked ── folio.unlock, no waiter ──► cached.unlocked
+ *   cached.locked ── folio.unlock, waiters ──► cached.locked (the first waiter holds it)
+ *   cached.unlocked ── folio.freeze (only the cache's refs) ──► frozen ── folio.unfreeze ──► cached.unlocked
+ *   cached.locked ── folio.truncate (by the holder) ──► truncated.locked ── folio.unlock ──► truncated.unlocked
+ *   cached.* / truncated.* ── the last reference dropped (folio.put, folio.unpin, folio.unmap,
+ *                             folio.truncate, a failing lock waiter's stale-lookup put) ──► freed
  * ```
+ *
+ * States (kernel conditions):
+ * - `cached`: in the page cache (`folio->mapping` set); the cache holds
+ *   `nr_pages` references (`filemap_add_folio`). `unlocked` / `locked`:
+ *   `PG_locked` clear / set (`folio_lock`, `folio_unlock`; the holder and the
+ *   FIFO waiters are in context).
+ * - `frozen`: `folio_ref_freeze(folio, nr_pages)` succeeded
+ *   (`filemap_remove_folio_for_restructuring`, O15): `folio_try_get` fails. A
+ *   rolled-back split or merge unfreezes it (`folio_ref_unfreeze`); after a split
+ *   or merge (the inode records `FolioSplit` / `FolioMerged`) its pages belong to
+ *   the new folios and it stays frozen for good.
+ * - `truncated`: removed from the page cache by truncation
+ *   (`truncate_inode_folio` -> `filemap_remove_folio`: PUNCH_HOLE, eviction),
+ *   still referenced; lookups that reach it are stale and fail. Truncation
+ *   happens under the folio lock: `locked` until the truncater unlocks, then
+ *   `unlocked`; lock waiters queued before the truncation fail when it unlocks.
+ * - `freed`: the refcount reached 0 (`folio_put` -> `free_folio`). Not final: a
+ *   stale lookup or GUP still reaches it and must fail (`folio_try_get` on a
+ *   zero refcount). A HugeTLB folio's `free_folio` returns its huge page to the
+ *   subpool (`gmem.pool.free` to the inode), at once or through a kernel worker
+ *   ({@link FolioOptions}).
+ *
+ * The issue's "allocated / prepared / mapped" are not states: allocation is
+ * the entry into `cached` (fact `FolioAllocated`); `prepared` (arch-prepared
+ * subpages, e.g. SNP RMP private), `mapped` (per-subpage mapcount), pins and
+ * `uptodate` are per-subpage counters or flags orthogonal to the lifecycle above
+ * (a folio is mapped or prepared in `cached` and `truncated` alike), so as states
+ * they would multiply every state by each of them (parallel regions are ruled
+ * out); they stay in context. Every reference change is a `FolioRef` fact.
  *
  * Reference model: the page cache holds `nr_pages` refs until truncation; a
  * lookup (`folio.get`) adds 1; a host PTE holds the fault's ref; FOLL_GET adds 1;
  * FOLL_PIN adds GUP_PIN_COUNTING_BIAS (small folio) or 1 plus pincount (large).
- * KVM stage-2 mappings hold no reference. Every change is a `FolioRef` fact.
+ * KVM stage-2 mappings hold no reference. An LRU-add batch holds one transient
+ * reference from allocation until drained (`FolioInit.lruBatch`).
  *
  * Huge folios (mode rfc-1g-v2, O15): a folio of order 9 or 18 allocated from the
  * HugeTLB subpool carries its physical huge page (`hugePage`, HugeTLB status);
@@ -21,83 +54,78 @@
  * (`hugeOrigin`). Per-subpage state (mapcount, pins, contents) is sparse: maps
  * keyed by subpage hold only touched subpages, so a 1G folio costs O(1).
  *
- * ```
- *   unlocked/locked ── folio.freeze (refcount == nr_pages, unmapped, unpinned, unlocked) ──► frozen
- *   frozen ── folio.unfreeze (rollback) ──► unlocked
- *   frozen: folio_try_get fails; after FolioSplit / FolioMerged the folio is gone for good
- *   freed (HugeTLB folio): free_folio returns the huge page to the subpool (gmem.pool.free)
- * ```
- *
- * Requests added for huge folios: `folio.freeze` (`folio_ref_freeze(folio,
- * nr_pages)` of `filemap_remove_folio_for_restructuring`; answers the
- * arch-prepared runs, which a split or merge carries to the new folios),
- * `folio.unfreeze`, `folio.zeroRange` (`folio_zero_range` of a partial-hugepage
- * PUNCH_HOLE), `folio.archInvalidate{start, end}` (a subpage range, INV-16).
+ * Protocol: `src/events/protocol/folio.ts`. Kernel: `mm/filemap.c`,
+ * `mm/truncate.c`, `include/linux/mm.h`, `include/linux/page_ref.h`, `mm/gup.c`,
+ * `mm/hugetlb.c`, `virt/kvm/guest_memfd.c`.
  */
-import { assign, setup } from 'xstate';
-import type { Value } from '../events/logEntry.js';
-import { type Delivered, replyTarget } from '../events/messages.js';
-import { GUP_PIN_COUNTING_BIAS, hasVariant, type ModelEnv } from '../model/env.js';
-import { RangeMap } from '../model/rangeMap.js';
+import { assertEvent, assign, setup } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
+import { type Delivered, replyTarget } from '../events/messages.js';
+import { type FolioGot, type FolioIdentity, type FolioInbox, type FolioRequests, respond } from '../events/protocol/index.js';
+import type { FolioInit } from '../model/actors.js';
+import { GUP_PIN_COUNTING_BIAS } from '../model/env.js';
+import { RangeMap } from '../model/rangeMap.js';
+import { typeHint } from '../model/typeHint.js';
 
-/** Scheduling steps the kernel worker of variant B17 takes before it returns a freed huge page to the subpool. */
-export const B17_WORKER_HOPS = 4;
+/** Scheduling steps the kernel worker of `freeHugetlbFolio: 'deferred-worker'` takes before it returns a freed huge page to the subpool. */
+export const FREE_WORKER_HOPS = 4;
 
 /** Contents of a page that was never zeroed (what a reused page would leak). */
 export const STALE = 0xdead;
 
+/**
+ * Kernel behaviours a folio owner can be built with (computed per run by
+ * `folioOptions(env)` in `src/run/actors.ts`).
+ */
+export type FolioOptions = {
+  /**
+   * Where a HugeTLB folio's `free_folio` returns the huge page to the subpool:
+   * - `'sync'`: in the context of the thread that dropped the last reference,
+   *   before its `folio_put` returns (the inode answers that thread once the page
+   *   is back; S-1G-v2 after the B17 fix);
+   * - `'deferred-worker'`: queued to a kernel worker that runs
+   *   {@link FREE_WORKER_HOPS} scheduling steps later (variant B17: PUNCH_HOLE
+   *   returns before the subpool has the page back).
+   */
+  readonly freeHugetlbFolio: 'sync' | 'deferred-worker';
+};
+
 /** One GUP reference held on a subpage. */
-export interface PinRecord {
+export type PinRecord = {
   readonly subpage: number;
   readonly kind: 'get' | 'pin';
   readonly longterm: boolean;
   readonly refs: number;
-}
+};
 
-interface LockWaiter {
-  readonly holder: string;
-  readonly replyTo: string;
-}
-
-/** Initial state of a folio made by a split or a merge (O15), or of a HugeTLB folio. */
-export interface FolioInit {
-  /** The physical huge page this folio is (a HugeTLB folio of order > 0). */
-  readonly hugePage?: string | null;
-  /** For a 4K folio made by a split: the huge page it came from. */
-  readonly hugeOrigin?: string | null;
-  readonly uptodate?: boolean;
-  /** Sparse contents, subpage -> value (absent = 0). */
-  readonly contents?: ReadonlyMap<number, number>;
-  /** Added to an LRU-add batch at allocation (`folio_add_lru`): one transient reference from birth. */
-  readonly lruBatch?: boolean;
-  /** Arch-prepared subpages carried over from a split or merge (the RMP state is per pfn); absent = none. */
-  readonly prepared?: RangeMap<boolean> | null;
-}
+/** A thread waiting for the folio lock (`folio_lock` -> `folio_wait_bit`): who, and where the `folio.got` goes. */
+type LockWaiter = { readonly holder: string; readonly replyTo: string };
 
 /** Context of a folio. */
 export interface FolioContext {
   readonly port: ActorPort;
-  readonly env: ModelEnv;
+  readonly options: FolioOptions;
   readonly gmem: string;
   readonly base: number;
   readonly order: number;
+  /** `folio_ref_count`. */
   readonly refcount: number;
+  /** Subpage -> host PTEs mapping it (`folio_mapcount` per page); only mapped subpages. */
   readonly mapcount: ReadonlyMap<number, number>;
+  /** GUP references by pin name. */
   readonly pins: ReadonlyMap<string, PinRecord>;
+  /** The thread holding `PG_locked` (null in `*.unlocked`; may stay set in `freed` if freed under the lock). */
   readonly lockHolder: string | null;
+  /** Threads waiting for the lock, FIFO. */
   readonly lockWaiters: readonly LockWaiter[];
+  /** `PG_uptodate` (the model's zeroing). */
   readonly uptodate: boolean;
+  /** Sparse contents, subpage -> value (absent = 0). */
   readonly contents: ReadonlyMap<number, number>;
-  /** Removed from the page cache (PUNCH_HOLE, eviction); the folio lives on while referenced. */
-  readonly truncated: boolean;
-  readonly freed: boolean;
   /** The huge page this folio is (HugeTLB status), or null. */
   readonly hugePage: string | null;
   /** The huge page a split 4K folio came from, or null. */
   readonly hugeOrigin: string | null;
-  /** Refcount frozen for a split or merge: lookups fail. */
-  readonly frozen: boolean;
   /**
    * Arch-prepared subpages (`kvm_arch_gmem_prepare`, e.g. SNP RMP private), per subpage over `[0, nr_pages)`;
    * null = none. A split or merge carries it to the new folios (INV-16).
@@ -105,10 +133,10 @@ export interface FolioContext {
   readonly prepared: RangeMap<boolean> | null;
 }
 
-/** Input of a folio. */
+/** Input of a folio (`port.spawn('folio', id, ...)` plus the run's options). */
 export interface FolioInput {
   readonly port: ActorPort;
-  readonly env: ModelEnv;
+  readonly options: FolioOptions;
   readonly gmem: string;
   readonly base: number;
   readonly order: number;
@@ -117,26 +145,35 @@ export interface FolioInput {
 
 type Patch = { -readonly [K in keyof FolioContext]?: FolioContext[K] };
 
+type FolioEvent = Delivered<FolioInbox>;
+
+/** A request the folio answers with its plain `ack`. */
+type AckedRequest = Delivered<
+  FolioRequests['folio.prepare' | 'folio.archInvalidate' | 'folio.zero' | 'folio.zeroRange' | 'folio.unlock' | 'folio.unfreeze' | 'folio.truncate']['req']
+>;
+
 function nrPages(ctx: FolioContext): number {
   return 2 ** ctx.order;
 }
 
+/** The identity every folio reply carries. */
+function identity(ctx: FolioContext): FolioIdentity {
+  return { folio: ctx.port.id, base: ctx.base, order: ctx.order };
+}
+
+/** A `folio.got` reply. */
+function got(ctx: FolioContext, ok: boolean, uptodate: boolean): FolioGot {
+  return { type: 'folio.got', ...identity(ctx), ok, uptodate };
+}
+
 /**
- * Applies a refcount change, recording it; frees the folio at zero. A HugeTLB
- * folio's `free_folio` returns its huge page to the subpool: synchronously in
- * the context of the thread that dropped the last reference (`replyTo`: the
- * inode answers that thread once the page is back), or, with variant B17,
- * deferred to a worker (the inode learns it in a later step). Returns true if
- * the inode took over the reply to `replyTo`.
+ * `free_folio`: the refcount reached 0. Returns the arch-prepared pages to the
+ * host (`kvm_arch_gmem_invalidate` over the whole folio), and a HugeTLB folio's
+ * huge page to the subpool: synchronously (`replyTo`: the inode answers that
+ * thread once the page is back) or through a kernel worker. Returns true if the
+ * inode took over the reply to `replyTo`.
  */
-function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?: string, replyTo?: string): boolean {
-  const before = patch.refcount ?? ctx.refcount;
-  const refcount = before + delta;
-  if (refcount < 0) throw new Error(`${ctx.port.id}: refcount underflow (${before} ${delta}, ${why})`);
-  patch.refcount = refcount;
-  ctx.port.record('FolioRef', { folio: ctx.port.id, delta, refcount, why });
-  if (refcount !== 0) return false;
-  patch.freed = true;
+function freeFolio(ctx: FolioContext, patch: Patch, by?: string, replyTo?: string): boolean {
   if ((patch.prepared === undefined ? ctx.prepared : patch.prepared) !== null) {
     // free_folio -> kvm_arch_gmem_invalidate over the whole folio: back to host-owned before the allocator gets it.
     patch.prepared = null;
@@ -147,9 +184,9 @@ function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?
     return false;
   }
   ctx.port.record('FolioFreed', { folio: ctx.port.id, by: by ?? ctx.port.id });
-  if (hasVariant(ctx.env, 'B17')) {
-    // B17: free_folio queued to a kernel worker, which runs some steps later.
-    ctx.port.send(ctx.port.id, { type: 'folio.deferredFree', hops: B17_WORKER_HOPS });
+  if (ctx.options.freeHugetlbFolio === 'deferred-worker') {
+    // free_folio queued to a kernel worker, which runs some steps later.
+    ctx.port.send(ctx.port.id, { type: 'folio.deferredFree', hops: FREE_WORKER_HOPS });
     return false;
   }
   const sync = replyTo !== undefined;
@@ -163,254 +200,55 @@ function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?
   return sync;
 }
 
-function answer(ctx: FolioContext, to: string, type: string, data: Record<string, Value> = {}): void {
-  ctx.port.send(to, { type, folio: ctx.port.id, base: ctx.base, order: ctx.order, ...data });
+/**
+ * Applies a refcount change (fact `FolioRef`); at zero runs `free_folio`
+ * ({@link freeFolio}; the transition that took the change went to `freed`).
+ * Returns true if the inode took over the reply to `replyTo`.
+ */
+function addRef(ctx: FolioContext, patch: Patch, delta: number, why: string, by?: string, replyTo?: string): boolean {
+  const before = patch.refcount ?? ctx.refcount;
+  const refcount = before + delta;
+  if (refcount < 0) throw new Error(`${ctx.port.id}: refcount underflow (${before} ${delta}, ${why})`);
+  patch.refcount = refcount;
+  ctx.port.record('FolioRef', { folio: ctx.port.id, delta, refcount, why });
+  return refcount === 0 ? freeFolio(ctx, patch, by, replyTo) : false;
 }
 
-/** Hands the lock to `w`, or (if the folio was truncated meanwhile) drops the waiter's ref and tells it to retry. */
-function grantLock(ctx: FolioContext, patch: Patch, w: LockWaiter): boolean {
-  if (ctx.truncated) {
-    addRef(ctx, patch, -1, 'lookup-stale');
-    answer(ctx, w.replyTo, 'folio.got', { ok: false, uptodate: false });
-    return false;
-  }
-  patch.lockHolder = w.holder;
-  ctx.port.record('FolioLocked', { folio: ctx.port.id, by: w.holder });
-  answer(ctx, w.replyTo, 'folio.got', { ok: true, uptodate: patch.uptodate ?? ctx.uptodate });
-  return true;
+/** Answers a request the folio acknowledges with its identity. */
+function ack(ctx: FolioContext, event: AckedRequest): void {
+  respond(ctx.port, event, { type: 'ack', ...identity(ctx) });
 }
 
-function unlockFolio(ctx: FolioContext, patch: Patch, by: string): void {
-  if (ctx.lockHolder !== by) throw new Error(`${ctx.port.id}: ${by} unlocks a folio held by ${ctx.lockHolder ?? 'nobody'}`);
-  patch.lockHolder = null;
-  ctx.port.record('FolioUnlocked', { folio: ctx.port.id, by });
-  let waiters = ctx.lockWaiters;
-  while (waiters.length > 0) {
-    const w = waiters[0] as LockWaiter;
-    waiters = waiters.slice(1);
-    if (grantLock({ ...ctx, ...patch }, patch, w)) break;
-  }
-  patch.lockWaiters = waiters;
+/** The GUP reference `pin` of an unpin, or undefined. */
+function pinOf(ctx: FolioContext, event: FolioEvent): PinRecord | undefined {
+  assertEvent(event, 'folio.unpin');
+  return ctx.pins.get(event.pin);
 }
 
-function onRequest(ctx: FolioContext, m: Delivered): Patch {
-  const id = ctx.port.id;
-  const to = replyTarget(m);
-  const patch: Patch = {};
-  const subpage = (m['subpage'] as number | undefined) ?? 0;
-  switch (m.type) {
-    case 'folio.get': {
-      // folio_try_get: fails once the folio is freed or while its refcount is frozen.
-      if (ctx.freed || ctx.frozen) {
-        answer(ctx, to, 'folio.got', { ok: false, uptodate: false });
-        return patch;
-      }
-      const why = m['why'] as string;
-      addRef(ctx, patch, 1, why);
-      if (why === 'fault') {
-        ctx.port.record('HostFaultGotFolio', { thread: m.from, gmem: ctx.gmem, index: m['index'] as number, folio: id });
-      }
-      const waiter = { holder: m.from, replyTo: to };
-      if (m['lock'] !== true) {
-        if (ctx.truncated) {
-          addRef(ctx, patch, -1, 'lookup-stale');
-          answer(ctx, to, 'folio.got', { ok: false, uptodate: false });
-        } else answer(ctx, to, 'folio.got', { ok: true, uptodate: ctx.uptodate });
-      } else if (ctx.lockHolder === null) grantLock(ctx, patch, waiter);
-      else patch.lockWaiters = [...ctx.lockWaiters, waiter];
-      return patch;
-    }
-    case 'folio.prepare': {
-      // kvm_gmem_prepare_folio -> kvm_arch_gmem_prepare of the whole folio (a huge folio is prepared whole, its
-      // index aligned down to the folio order); the arch skips pages already private (idempotent).
-      const n = nrPages(ctx);
-      if (ctx.prepared === null || !ctx.prepared.uniform(0, n, true)) {
-        patch.prepared = RangeMap.filled(n, true);
-        ctx.port.record('FolioPrepared', { folio: id });
-      }
-      answer(ctx, to, 'ack');
-      return patch;
-    }
-    case 'folio.archInvalidate': {
-      // kvm_arch_gmem_invalidate on a private->shared conversion (S-INPLACE-v8; rfc-1g-v2: the subpages
-      // `[start, end)` being converted, kvm_gmem_shareability_apply); a no-op on pages not prepared.
-      const n = nrPages(ctx);
-      const from = (m['start'] as number | undefined) ?? 0;
-      const until = (m['end'] as number | undefined) ?? n;
-      if (ctx.prepared !== null && ctx.prepared.find(from, until, true) >= 0) {
-        const left = ctx.prepared.store(from, until, false);
-        patch.prepared = left.find(0, n, true) >= 0 ? left : null;
-        const part = from !== 0 || until !== n;
-        ctx.port.record('FolioArchInvalidated', { folio: id, why: m['why'] as string, ...(part ? { start: from, end: until } : {}) });
-      }
-      answer(ctx, to, 'ack');
-      return patch;
-    }
-    case 'folio.zero':
-      patch.uptodate = true;
-      patch.contents = new Map();
-      ctx.port.record('FolioZeroed', { folio: id });
-      answer(ctx, to, 'ack');
-      return patch;
-    case 'folio.unlock':
-      unlockFolio(ctx, patch, m.from);
-      answer(ctx, to, 'ack');
-      return patch;
-    case 'folio.put':
-      if (!addRef(ctx, patch, -1, m['why'] as string, m.from, to)) answer(ctx, to, 'ack');
-      return patch;
-    case 'folio.freeze': {
-      // folio_ref_freeze(folio, nr_pages): only the page cache's references may be left.
-      const ok =
-        !ctx.freed &&
-        !ctx.frozen &&
-        !ctx.truncated &&
-        ctx.lockHolder === null &&
-        ctx.refcount === nrPages(ctx) &&
-        ctx.mapcount.size === 0 &&
-        ctx.pins.size === 0;
-      if (ok) {
-        patch.frozen = true;
-        ctx.port.record('FolioFrozen', { folio: id, refcount: ctx.refcount });
-      }
-      const subpages = [...ctx.contents.keys()].sort((a, b) => a - b);
-      // The arch-prepared runs travel with the pages into the split or merged folios.
-      const prepared = ok && ctx.prepared !== null ? ctx.prepared.slice(0, nrPages(ctx)).filter((r) => r.value) : [];
-      answer(ctx, to, 'folio.frozen', {
-        ...(prepared.length > 0 ? { preparedStarts: prepared.map((r) => r.start), preparedEnds: prepared.map((r) => r.end) } : {}),
-        ok,
-        refcount: ctx.refcount,
-        uptodate: ctx.uptodate,
-        hugePage: ctx.hugePage,
-        hugeOrigin: ctx.hugeOrigin,
-        ...(ok ? { subpages, values: subpages.map((k) => ctx.contents.get(k) ?? 0) } : { subpages: [], values: [] })
-      });
-      return patch;
-    }
-    case 'folio.unfreeze':
-      if (!ctx.frozen) throw new Error(`${id}: unfreeze of a folio that is not frozen`);
-      patch.frozen = false;
-      ctx.port.record('FolioUnfrozen', { folio: id });
-      answer(ctx, to, 'ack');
-      return patch;
-    case 'folio.zeroRange': {
-      // folio_zero_range of the part of a hugepage a PUNCH_HOLE covers (absent = 0).
-      const from = m['start'] as number;
-      const until = m['end'] as number;
-      let contents: Map<number, number> | null = null;
-      for (const k of ctx.contents.keys()) {
-        if (k < from || k >= until) continue;
-        contents ??= new Map(ctx.contents);
-        contents.delete(k);
-      }
-      if (contents !== null) patch.contents = contents;
-      ctx.port.record('FolioRangeZeroed', { folio: id, start: from, end: until });
-      answer(ctx, to, 'ack');
-      return patch;
-    }
-    case 'folio.map': {
-      // The address space installed a PTE (finish_fault): the fault's reference
-      // now belongs to the PTE. One-way: sent by the mm on the same channel as
-      // later unmaps, so the folio sees them in order.
-      const mc = new Map(ctx.mapcount);
-      mc.set(subpage, (mc.get(subpage) ?? 0) + 1);
-      patch.mapcount = mc;
-      return patch;
-    }
-    case 'folio.unmap': {
-      const mc = new Map(ctx.mapcount);
-      const n = (mc.get(subpage) ?? 0) - 1;
-      if (n < 0) throw new Error(`${id}: mapcount underflow on subpage ${subpage}`);
-      if (n === 0) mc.delete(subpage);
-      else mc.set(subpage, n);
-      patch.mapcount = mc;
-      addRef(ctx, patch, -1, 'pte', m.from);
-      answer(ctx, to, 'ack', { zap: (m['zap'] as number | undefined) ?? null });
-      return patch;
-    }
-    case 'folio.pin': {
-      if (ctx.freed || ctx.frozen) {
-        answer(ctx, to, 'folio.pinned', { ok: false });
-        return patch;
-      }
-      const kind = m['kind'] as 'get' | 'pin';
-      const longterm = m['longterm'] === true;
-      const refs = kind === 'get' ? 1 : ctx.order === 0 ? GUP_PIN_COUNTING_BIAS : 1;
-      const pin = m['pin'] as string;
-      addRef(ctx, patch, refs, kind === 'get' ? 'gup-get' : 'gup-pin');
-      const pins = new Map(ctx.pins);
-      pins.set(pin, { subpage, kind, longterm, refs });
-      patch.pins = pins;
-      ctx.port.record('GupPinned', { pin, folio: id, subpage, gmem: ctx.gmem, index: ctx.base + subpage, kind, longterm });
-      answer(ctx, to, 'folio.pinned', { ok: true });
-      return patch;
-    }
-    case 'folio.unpin': {
-      const pin = m['pin'] as string;
-      const rec = ctx.pins.get(pin);
-      if (rec === undefined) throw new Error(`${id}: unpin of unknown pin ${pin}`);
-      const pins = new Map(ctx.pins);
-      pins.delete(pin);
-      patch.pins = pins;
-      ctx.port.record('GupUnpinned', { pin, folio: id });
-      if (!addRef(ctx, patch, -rec.refs, rec.kind === 'get' ? 'gup-get' : 'gup-pin', m.from, to)) answer(ctx, to, 'ack');
-      return patch;
-    }
-    case 'folio.checkSafe': {
-      // kvm_gmem_is_safe_for_conversion: the checker's own lookup holds one ref.
-      const refcount = ctx.refcount + 1;
-      const expected = nrPages(ctx) + 1;
-      let ok = refcount === expected;
-      if (m['check'] === 'mapcount-pincount') {
-        // B11: !folio_mapped() && !folio_maybe_dma_pinned() - blind to FOLL_GET.
-        const mapped = [...ctx.mapcount.values()].some((c) => c > 0);
-        const pinned = [...ctx.pins.values()].some((p) => p.kind === 'pin');
-        ok = !mapped && !pinned;
-      }
-      ctx.port.record('RefcountChecked', { folio: id, refcount, expected, ok });
-      answer(ctx, to, 'folio.safe', { ok });
-      return patch;
-    }
-    case 'folio.access': {
-      const write = m['write'] === true;
-      const current = ctx.uptodate ? (ctx.contents.get(subpage) ?? 0) : STALE;
-      if (write) {
-        const value = m['value'] as number;
-        const contents = new Map(ctx.contents);
-        contents.set(subpage, value);
-        patch.contents = contents;
-        ctx.port.record('FolioWritten', { folio: id, subpage, value, by: m.from });
-        answer(ctx, to, 'folio.accessed', { value });
-      } else {
-        ctx.port.record('FolioRead', { folio: id, subpage, value: current, by: m.from });
-        answer(ctx, to, 'folio.accessed', { value: current });
-      }
-      return patch;
-    }
-    case 'folio.truncate': {
-      if (ctx.lockHolder !== m.from) throw new Error(`${id}: truncated by ${m.from} without the folio lock`);
-      patch.truncated = true;
-      ctx.port.record('FolioTruncated', { folio: id, gmem: ctx.gmem, base: ctx.base });
-      addRef(ctx, patch, -nrPages(ctx), 'filemap');
-      answer(ctx, to, 'ack');
-      return patch;
-    }
-    case 'folio.deferredFree': {
-      // Variant B17: the worker that merges and frees the huge page runs one step at a time.
-      const hops = m['hops'] as number;
-      if (hops > 1) ctx.port.send(id, { type: 'folio.deferredFree', hops: hops - 1 });
-      else ctx.port.send(ctx.gmem, { type: 'gmem.pool.free', page: ctx.hugePage, folio: id, notify: false });
-      return patch;
-    }
-    default:
-      throw new Error(`${id}: unexpected message ${m.type} from ${m.from}`);
-  }
+/** Answers `folio.freeze`; `ok`: the freeze succeeded (only the page cache's references were left). */
+function answerFreeze(ctx: FolioContext, event: FolioEvent, ok: boolean): void {
+  assertEvent(event, 'folio.freeze');
+  const subpages = [...ctx.contents.keys()].sort((a, b) => a - b);
+  // The arch-prepared runs travel with the pages into the split or merged folios.
+  const prepared = ok && ctx.prepared !== null ? ctx.prepared.slice(0, nrPages(ctx)).filter((r) => r.value) : [];
+  respond(ctx.port, event, {
+    type: 'folio.frozen',
+    ...identity(ctx),
+    ...(prepared.length > 0 ? { preparedStarts: prepared.map((r) => r.start), preparedEnds: prepared.map((r) => r.end) } : {}),
+    ok,
+    refcount: ctx.refcount,
+    uptodate: ctx.uptodate,
+    hugePage: ctx.hugePage,
+    hugeOrigin: ctx.hugeOrigin,
+    ...(ok ? { subpages, values: subpages.map((k) => ctx.contents.get(k) ?? 0) } : { subpages: [], values: [] })
+  });
 }
 
 /** The folio machine. */
 export const folioMachine = setup({
-  types: { context: {} as FolioContext, events: {} as Delivered, input: {} as FolioInput },
+  types: { context: typeHint<FolioContext>(), events: typeHint<FolioEvent>(), input: typeHint<FolioInput>() },
   actions: {
+    /** `filemap_alloc_folio` + `filemap_add_folio` (+ `folio_add_lru`): facts `FolioAllocated` and the initial `FolioRef`s. */
     announce: ({ context }) => {
       const { port } = context;
       const huge = {
@@ -422,20 +260,301 @@ export const folioMachine = setup({
       port.record('FolioRef', { folio: port.id, delta: 2 ** context.order, refcount: 2 ** context.order, why: 'filemap' });
       if (lru > 0) port.record('FolioRef', { folio: port.id, delta: lru, refcount: context.refcount, why: 'lru-batch' });
     },
-    serve: assign(({ context, event }) => onRequest(context, event))
+    /** `folio_try_get` succeeding: +1 (fact `HostFaultGotFolio` for a host fault's lookup). */
+    takeLookupRef: assign(({ context, event }) => {
+      assertEvent(event, 'folio.get');
+      const patch: Patch = {};
+      addRef(context, patch, 1, event.why);
+      if (event.why === 'fault') {
+        context.port.record('HostFaultGotFolio', { thread: event.from, gmem: context.gmem, index: event.index, folio: context.port.id });
+      }
+      return patch;
+    }),
+    /** A lookup without the lock succeeds: `folio.got{ok}`. */
+    answerGot: ({ context, event }) => {
+      assertEvent(event, 'folio.get');
+      respond(context.port, event, got(context, true, context.uptodate));
+    },
+    /** `folio_lock` of an unlocked folio: the caller holds `PG_locked` (fact `FolioLocked`). */
+    grantLock: assign(({ context, event }) => {
+      assertEvent(event, 'folio.get');
+      context.port.record('FolioLocked', { folio: context.port.id, by: event.from });
+      respond(context.port, event, got(context, true, context.uptodate));
+      return { lockHolder: event.from };
+    }),
+    /** `folio_lock` of a locked folio: the caller waits, FIFO (it holds its lookup reference meanwhile). */
+    queueWaiter: assign(({ context, event }) => {
+      assertEvent(event, 'folio.get');
+      return { lockWaiters: [...context.lockWaiters, { holder: event.from, replyTo: replyTarget(event) }] };
+    }),
+    /**
+     * A lookup that reached a truncated folio is stale: the reference just taken
+     * is dropped (`lookup-stale`; never the last: the folio had one) and the lookup fails.
+     */
+    dropStaleRef: assign(({ context, event }) => {
+      assertEvent(event, 'folio.get');
+      const patch: Patch = {};
+      addRef(context, patch, -1, 'lookup-stale');
+      respond(context.port, event, got(context, false, false));
+      return patch;
+    }),
+    /** `folio_try_get` on a frozen or freed folio fails (no reference taken). */
+    failLookup: ({ context, event }) => {
+      assertEvent(event, 'folio.get');
+      respond(context.port, event, got(context, false, false));
+    },
+    /** `folio_unlock` by the holder (fact `FolioUnlocked`); the holder is checked. */
+    releaseLock: assign(({ context, event }) => {
+      assertEvent(event, 'folio.unlock');
+      if (context.lockHolder !== event.from) {
+        throw new Error(`${context.port.id}: ${event.from} unlocks a folio held by ${context.lockHolder ?? 'nobody'}`);
+      }
+      context.port.record('FolioUnlocked', { folio: context.port.id, by: event.from });
+      return { lockHolder: null };
+    }),
+    /** The lock goes to the first waiter (fact `FolioLocked`, its `folio.got{ok}`). */
+    handOverLock: assign(({ context }) => {
+      const [w, ...rest] = context.lockWaiters;
+      if (w === undefined) throw new Error(`${context.port.id}: lock hand-over without a waiter`);
+      context.port.record('FolioLocked', { folio: context.port.id, by: w.holder });
+      context.port.send(w.replyTo, got(context, true, context.uptodate));
+      return { lockHolder: w.holder, lockWaiters: rest };
+    }),
+    /** Every waiter of a truncated folio wakes to a stale folio: its reference is dropped, its lookup fails. */
+    failWaiters: assign(({ context }) => {
+      const patch: Patch = {};
+      for (const w of context.lockWaiters) {
+        addRef(context, patch, -1, 'lookup-stale');
+        context.port.send(w.replyTo, got(context, false, false));
+      }
+      patch.lockWaiters = [];
+      return patch;
+    }),
+    /** Acknowledges the request. */
+    ack: ({ context, event }) => {
+      assertEvent(event, ['folio.prepare', 'folio.archInvalidate', 'folio.zero', 'folio.zeroRange', 'folio.unlock', 'folio.unfreeze', 'folio.truncate']);
+      ack(context, event);
+    },
+    /**
+     * `kvm_gmem_prepare_folio` -> `kvm_arch_gmem_prepare` of the whole folio (a huge folio is prepared whole, its
+     * index aligned down to the folio order); the arch skips pages already private (idempotent).
+     */
+    prepare: assign(({ context, event }) => {
+      assertEvent(event, 'folio.prepare');
+      const n = nrPages(context);
+      const patch: Patch = {};
+      if (context.prepared === null || !context.prepared.uniform(0, n, true)) {
+        patch.prepared = RangeMap.filled(n, true);
+        context.port.record('FolioPrepared', { folio: context.port.id });
+      }
+      ack(context, event);
+      return patch;
+    }),
+    /**
+     * `kvm_arch_gmem_invalidate` on a private->shared conversion (S-INPLACE-v8; rfc-1g-v2: the subpages
+     * `[start, end)` being converted, `kvm_gmem_shareability_apply`); a no-op on pages not prepared.
+     */
+    archInvalidate: assign(({ context, event }) => {
+      assertEvent(event, 'folio.archInvalidate');
+      const n = nrPages(context);
+      const from = event.start ?? 0;
+      const until = event.end ?? n;
+      const patch: Patch = {};
+      if (context.prepared !== null && context.prepared.find(from, until, true) >= 0) {
+        const left = context.prepared.store(from, until, false);
+        patch.prepared = left.find(0, n, true) >= 0 ? left : null;
+        const part = from !== 0 || until !== n;
+        context.port.record('FolioArchInvalidated', { folio: context.port.id, why: event.why, ...(part ? { start: from, end: until } : {}) });
+      }
+      ack(context, event);
+      return patch;
+    }),
+    /** `folio_zero_range` of the whole folio + `folio_mark_uptodate` (fact `FolioZeroed`). */
+    zero: assign(({ context, event }) => {
+      assertEvent(event, 'folio.zero');
+      context.port.record('FolioZeroed', { folio: context.port.id });
+      ack(context, event);
+      return { uptodate: true, contents: new Map<number, number>() };
+    }),
+    /** `folio_zero_range` of the part of a hugepage a PUNCH_HOLE covers (fact `FolioRangeZeroed`). */
+    zeroRange: assign(({ context, event }) => {
+      assertEvent(event, 'folio.zeroRange');
+      const from = event.start;
+      const until = event.end;
+      let contents: Map<number, number> | null = null;
+      for (const k of context.contents.keys()) {
+        if (k < from || k >= until) continue;
+        contents ??= new Map(context.contents);
+        contents.delete(k);
+      }
+      context.port.record('FolioRangeZeroed', { folio: context.port.id, start: from, end: until });
+      ack(context, event);
+      return contents === null ? {} : { contents };
+    }),
+    /** `folio_put` (the inode answers instead when a synchronous HugeTLB free took over the reply). */
+    put: assign(({ context, event }) => {
+      assertEvent(event, 'folio.put');
+      const patch: Patch = {};
+      if (!addRef(context, patch, -1, event.why, event.from, replyTarget(event))) respond(context.port, event, { type: 'ack', ...identity(context) });
+      return patch;
+    }),
+    /**
+     * `folio_ref_freeze(folio, nr_pages)` succeeding (fact `FolioFrozen`); the
+     * reply hands over contents, uptodate, the HugeTLB page and the arch-prepared runs.
+     */
+    freeze: ({ context, event }) => {
+      context.port.record('FolioFrozen', { folio: context.port.id, refcount: context.refcount });
+      answerFreeze(context, event, true);
+    },
+    /** `folio_ref_freeze` failing: other references, a mapping, a pin or the lock, or not in the page cache. */
+    refuseFreeze: ({ context, event }) => answerFreeze(context, event, false),
+    /** `folio_ref_unfreeze`: a split or merge rolled back (fact `FolioUnfrozen`). */
+    unfreeze: ({ context, event }) => {
+      assertEvent(event, 'folio.unfreeze');
+      context.port.record('FolioUnfrozen', { folio: context.port.id });
+      ack(context, event);
+    },
+    /**
+     * The address space installed a PTE (`finish_fault`): the fault's reference
+     * now belongs to the PTE. One-way: sent by the mm on the same channel as
+     * later unmaps, so the folio sees them in order.
+     */
+    map: assign(({ context, event }) => {
+      assertEvent(event, 'folio.map');
+      const mapcount = new Map(context.mapcount);
+      mapcount.set(event.subpage, (mapcount.get(event.subpage) ?? 0) + 1);
+      return { mapcount };
+    }),
+    /** A host PTE of the subpage was zapped (`zap_pte_range`): mapcount -1 and the PTE's reference dropped. */
+    unmap: assign(({ context, event }) => {
+      assertEvent(event, 'folio.unmap');
+      const mapcount = new Map(context.mapcount);
+      const n = (mapcount.get(event.subpage) ?? 0) - 1;
+      if (n < 0) throw new Error(`${context.port.id}: mapcount underflow on subpage ${event.subpage}`);
+      if (n === 0) mapcount.delete(event.subpage);
+      else mapcount.set(event.subpage, n);
+      const patch: Patch = { mapcount };
+      addRef(context, patch, -1, 'pte', event.from);
+      respond(context.port, event, { type: 'ack', ...identity(context), zap: event.zap });
+      return patch;
+    }),
+    /** `try_grab_folio` succeeding: FOLL_GET +1, FOLL_PIN +GUP_PIN_COUNTING_BIAS (small) or +1 (large) (fact `GupPinned`). */
+    pin: assign(({ context, event }) => {
+      assertEvent(event, 'folio.pin');
+      const { kind, subpage, pin } = event;
+      const longterm = event.longterm;
+      const refs = kind === 'get' ? 1 : context.order === 0 ? GUP_PIN_COUNTING_BIAS : 1;
+      const patch: Patch = {};
+      addRef(context, patch, refs, kind === 'get' ? 'gup-get' : 'gup-pin');
+      const pins = new Map(context.pins);
+      pins.set(pin, { subpage, kind, longterm, refs });
+      patch.pins = pins;
+      context.port.record('GupPinned', { pin, folio: context.port.id, subpage, gmem: context.gmem, index: context.base + subpage, kind, longterm });
+      respond(context.port, event, { type: 'folio.pinned', ...identity(context), ok: true });
+      return patch;
+    }),
+    /** `try_grab_folio` on a frozen or freed folio fails. */
+    failPin: ({ context, event }) => {
+      assertEvent(event, 'folio.pin');
+      respond(context.port, event, { type: 'folio.pinned', ...identity(context), ok: false });
+    },
+    /** `unpin_user_page` / `put_page` of a GUP reference (fact `GupUnpinned`); the last one frees the folio. */
+    unpin: assign(({ context, event }) => {
+      assertEvent(event, 'folio.unpin');
+      const rec = context.pins.get(event.pin);
+      if (rec === undefined) throw new Error(`${context.port.id}: unpin of unknown pin ${event.pin}`);
+      const pins = new Map(context.pins);
+      pins.delete(event.pin);
+      const patch: Patch = { pins };
+      context.port.record('GupUnpinned', { pin: event.pin, folio: context.port.id });
+      if (!addRef(context, patch, -rec.refs, rec.kind === 'get' ? 'gup-get' : 'gup-pin', event.from, replyTarget(event))) {
+        respond(context.port, event, { type: 'ack', ...identity(context) });
+      }
+      return patch;
+    }),
+    /**
+     * `kvm_gmem_is_safe_for_conversion`: refcount == nr_pages + the checker's own
+     * lookup; B11's `!folio_mapped() && !folio_maybe_dma_pinned()` is blind to FOLL_GET (fact `RefcountChecked`).
+     */
+    checkSafe: ({ context, event }) => {
+      assertEvent(event, 'folio.checkSafe');
+      const refcount = context.refcount + 1;
+      const expected = nrPages(context) + 1;
+      let ok = refcount === expected;
+      if (event.check === 'mapcount-pincount') {
+        const mapped = [...context.mapcount.values()].some((c) => c > 0);
+        const pinned = [...context.pins.values()].some((p) => p.kind === 'pin');
+        ok = !mapped && !pinned;
+      }
+      context.port.record('RefcountChecked', { folio: context.port.id, refcount, expected, ok });
+      respond(context.port, event, { type: 'folio.safe', ...identity(context), ok });
+    },
+    /** A load or store through a present mapping (facts `FolioRead` / `FolioWritten`); a page never zeroed reads {@link STALE}. */
+    access: assign(({ context, event }) => {
+      assertEvent(event, 'folio.access');
+      const { subpage, write } = event;
+      const current = context.uptodate ? (context.contents.get(subpage) ?? 0) : STALE;
+      if (write) {
+        const value = event.value;
+        const contents = new Map(context.contents);
+        contents.set(subpage, value);
+        context.port.record('FolioWritten', { folio: context.port.id, subpage, value, by: event.from });
+        respond(context.port, event, { type: 'folio.accessed', ...identity(context), value });
+        return { contents };
+      }
+      context.port.record('FolioRead', { folio: context.port.id, subpage, value: current, by: event.from });
+      respond(context.port, event, { type: 'folio.accessed', ...identity(context), value: current });
+      return {};
+    }),
+    /**
+     * `truncate_inode_folio` under the folio lock (fact `FolioTruncated`): the
+     * page cache drops its `nr_pages` references. The holder is checked.
+     */
+    truncate: assign(({ context, event }) => {
+      assertEvent(event, 'folio.truncate');
+      if (context.lockHolder !== event.from) throw new Error(`${context.port.id}: truncated by ${event.from} without the folio lock`);
+      context.port.record('FolioTruncated', { folio: context.port.id, gmem: context.gmem, base: context.base });
+      const patch: Patch = {};
+      addRef(context, patch, -nrPages(context), 'filemap');
+      ack(context, event);
+      return patch;
+    }),
+    /** The kernel worker of a deferred HugeTLB free runs one step; the last returns the page to the subpool. */
+    deferredFree: ({ context, event }) => {
+      assertEvent(event, 'folio.deferredFree');
+      if (event.hops > 1) context.port.send(context.port.id, { type: 'folio.deferredFree', hops: event.hops - 1 });
+      else context.port.send(context.gmem, { type: 'gmem.pool.free', page: context.hugePage, folio: context.port.id, notify: false });
+    }
   },
   guards: {
-    isLocked: ({ context }) => context.lockHolder !== null,
-    isUnlocked: ({ context }) => context.lockHolder === null,
-    isFreed: ({ context }) => context.freed,
-    isFrozen: ({ context }) => context.frozen,
-    isThawed: ({ context }) => !context.frozen
+    /** The lookup also takes the folio lock. */
+    asksLock: ({ event }) => {
+      assertEvent(event, 'folio.get');
+      return event.lock === true;
+    },
+    /** Threads wait for the lock. */
+    hasWaiters: ({ context }) => context.lockWaiters.length > 0,
+    /** Only the page cache's references are left, and no mapping or pin (`folio_ref_freeze(folio, nr_pages)` succeeds). */
+    canFreeze: ({ context }) => context.refcount === nrPages(context) && context.mapcount.size === 0 && context.pins.size === 0,
+    /** This `folio.put` drops the last reference. */
+    putDropsLastRef: ({ context }) => context.refcount - 1 === 0,
+    /** This `folio.unmap` drops the last reference (the PTE's). */
+    unmapDropsLastRef: ({ context }) => context.refcount - 1 === 0,
+    /** This `folio.unpin` drops the last reference (the pin's). */
+    unpinDropsLastRef: ({ context, event }) => {
+      const rec = pinOf(context, event);
+      return rec !== undefined && context.refcount - rec.refs === 0;
+    },
+    /** Truncation drops the last references (the page cache's). */
+    truncateDropsLastRef: ({ context }) => context.refcount - nrPages(context) === 0,
+    /** The stale lookups of the waiters woken by this unlock drop the last references. */
+    waitersDropLastRef: ({ context }) => context.lockWaiters.length > 0 && context.refcount - context.lockWaiters.length === 0
   }
 }).createMachine({
   id: 'folio',
   context: ({ input }) => ({
     port: input.port,
-    env: input.env,
+    options: input.options,
     gmem: input.gmem,
     base: input.base,
     order: input.order,
@@ -446,37 +565,100 @@ export const folioMachine = setup({
     lockWaiters: [],
     uptodate: input.init?.uptodate ?? false,
     contents: input.init?.contents ?? new Map(),
-    truncated: false,
-    freed: false,
     hugePage: input.init?.hugePage ?? null,
     hugeOrigin: input.init?.hugeOrigin ?? null,
-    frozen: false,
     prepared: input.init?.prepared ?? null
   }),
   entry: 'announce',
-  initial: 'unlocked',
+  initial: 'cached',
   states: {
-    unlocked: {
-      on: { '*': { actions: 'serve' } },
-      always: [
-        { guard: 'isFreed', target: 'freed' },
-        { guard: 'isFrozen', target: 'frozen' },
-        { guard: 'isLocked', target: 'locked' }
-      ]
+    // In the page cache: it holds nr_pages references.
+    cached: {
+      initial: 'unlocked',
+      on: {
+        'folio.pin': { actions: 'pin' },
+        'folio.unpin': [{ guard: 'unpinDropsLastRef', target: '#folio.freed', actions: 'unpin' }, { actions: 'unpin' }],
+        'folio.put': [{ guard: 'putDropsLastRef', target: '#folio.freed', actions: 'put' }, { actions: 'put' }],
+        'folio.map': { actions: 'map' },
+        'folio.unmap': [{ guard: 'unmapDropsLastRef', target: '#folio.freed', actions: 'unmap' }, { actions: 'unmap' }],
+        'folio.access': { actions: 'access' },
+        'folio.checkSafe': { actions: 'checkSafe' },
+        'folio.archInvalidate': { actions: 'archInvalidate' }
+      },
+      states: {
+        // PG_locked clear.
+        unlocked: {
+          on: {
+            'folio.get': [{ guard: 'asksLock', target: 'locked', actions: ['takeLookupRef', 'grantLock'] }, { actions: ['takeLookupRef', 'answerGot'] }],
+            'folio.freeze': [{ guard: 'canFreeze', target: '#folio.frozen', actions: 'freeze' }, { actions: 'refuseFreeze' }]
+          }
+        },
+        // PG_locked set: lockHolder holds it, lockWaiters queue FIFO.
+        locked: {
+          on: {
+            'folio.get': [{ guard: 'asksLock', actions: ['takeLookupRef', 'queueWaiter'] }, { actions: ['takeLookupRef', 'answerGot'] }],
+            'folio.unlock': [
+              { guard: 'hasWaiters', actions: ['releaseLock', 'handOverLock', 'ack'] },
+              { target: 'unlocked', actions: ['releaseLock', 'ack'] }
+            ],
+            'folio.truncate': [
+              { guard: 'truncateDropsLastRef', target: '#folio.freed', actions: 'truncate' },
+              { target: '#folio.truncated.locked', actions: 'truncate' }
+            ],
+            // kvm_gmem_prepare_folio and the zeroing run under the folio lock.
+            'folio.prepare': { actions: 'prepare' },
+            'folio.zero': { actions: 'zero' },
+            'folio.zeroRange': { actions: 'zeroRange' },
+            'folio.freeze': { actions: 'refuseFreeze' }
+          }
+        }
+      }
     },
-    // Refcount frozen for a split or merge (O15): lookups fail until unfrozen (rollback); a split or merged folio stays here.
+    // folio_ref_freeze succeeded (split or merge, O15): lookups fail; after FolioSplit / FolioMerged for good.
     frozen: {
-      on: { '*': { actions: 'serve' } },
-      always: [{ guard: 'isThawed', target: 'unlocked' }]
+      on: {
+        'folio.get': { actions: 'failLookup' },
+        'folio.pin': { actions: 'failPin' },
+        'folio.freeze': { actions: 'refuseFreeze' },
+        'folio.unfreeze': { target: '#folio.cached.unlocked', actions: 'unfreeze' }
+      }
     },
-    locked: {
-      on: { '*': { actions: 'serve' } },
-      always: [
-        { guard: 'isFreed', target: 'freed' },
-        { guard: 'isUnlocked', target: 'unlocked' }
-      ]
+    // Removed from the page cache by truncation, still referenced: lookups are stale.
+    truncated: {
+      initial: 'locked',
+      on: {
+        'folio.pin': { actions: 'pin' },
+        'folio.unpin': [{ guard: 'unpinDropsLastRef', target: '#folio.freed', actions: 'unpin' }, { actions: 'unpin' }],
+        'folio.put': [{ guard: 'putDropsLastRef', target: '#folio.freed', actions: 'put' }, { actions: 'put' }],
+        'folio.map': { actions: 'map' },
+        'folio.unmap': [{ guard: 'unmapDropsLastRef', target: '#folio.freed', actions: 'unmap' }, { actions: 'unmap' }],
+        'folio.access': { actions: 'access' },
+        'folio.checkSafe': { actions: 'checkSafe' },
+        'folio.archInvalidate': { actions: 'archInvalidate' },
+        'folio.freeze': { actions: 'refuseFreeze' }
+      },
+      states: {
+        // The truncater still holds PG_locked.
+        locked: {
+          on: {
+            'folio.get': [{ guard: 'asksLock', actions: ['takeLookupRef', 'queueWaiter'] }, { actions: ['takeLookupRef', 'dropStaleRef'] }],
+            'folio.unlock': [
+              { guard: 'waitersDropLastRef', target: '#folio.freed', actions: ['releaseLock', 'failWaiters', 'ack'] },
+              { target: 'unlocked', actions: ['releaseLock', 'failWaiters', 'ack'] }
+            ]
+          }
+        },
+        // PG_locked clear: a lookup (locking or not) is stale at once.
+        unlocked: { on: { 'folio.get': { actions: ['takeLookupRef', 'dropStaleRef'] } } }
+      }
     },
-    // Not final: a stale lookup may still reach a freed folio, and folio_try_get must fail.
-    freed: { on: { '*': { actions: 'serve' } } }
+    // Refcount 0, free_folio ran. Not final: a stale lookup or GUP still reaches it and must fail.
+    freed: {
+      on: {
+        'folio.get': { actions: 'failLookup' },
+        'folio.pin': { actions: 'failPin' },
+        'folio.deferredFree': { actions: 'deferredFree' }
+      }
+    }
   }
 });

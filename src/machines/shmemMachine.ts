@@ -7,24 +7,31 @@
  * `MADV_DONTNEED` / munmap.
  *
  * ```
- *   page: absent (reads 0) ── write ──► present(value) ── shm.zap ──► absent
+ *   page: absent (reads 0) ── folio.access{write} ──► present(value) ── shm.zap ──► absent
  * ```
  *
- * Requests: `shm.gup{page}` -> `shm.page{page}` (`__kvm_faultin_pfn` / GUP of the
- * hva), `folio.access{subpage = page, write, value}` -> `folio.accessed{value}`
- * (a guest access through a shared SPTE, forwarded by the MMU, or a VMM access),
- * `shm.zap{start, end}` -> `ack`. SPTEs to these pages hold no reference; they
- * are removed by mmu-notifier invalidations (O8).
+ * The machine has one state, `populated` (the anonymous memory exists for the
+ * whole run; the VMM never unmaps the region, it only discards pages). The
+ * per-page lifecycle above is keyed by page number at run time, so it lives in
+ * context (`pages`: present pages only), not in states.
+ *
+ * Requests (protocol `src/events/protocol/shm.ts`): `shm.gup{page}` ->
+ * `shm.page{page}` (`__kvm_faultin_pfn` -> `hva_to_pfn`, GUP of the hva),
+ * `folio.access{subpage = page, write, value}` -> `folio.accessed{value}` (a
+ * guest access through a shared SPTE, forwarded by the MMU, or a VMM access),
+ * `shm.zap{start, end}` -> `ack` (fact `ShmPageZapped`; `zap_page_range_single`).
+ * SPTEs to these pages hold no reference; they are removed by mmu-notifier
+ * invalidations (O8). Kernel: `mm/gup.c`, `mm/memory.c`, `virt/kvm/kvm_main.c`.
  */
-import { assign, setup } from 'xstate';
-import { type Delivered, replyTarget } from '../events/messages.js';
-import type { ModelEnv } from '../model/env.js';
+import { assertEvent, assign, setup } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
+import type { Delivered } from '../events/messages.js';
+import { respond, type ShmInbox } from '../events/protocol/index.js';
+import { typeHint } from '../model/typeHint.js';
 
 /** Context of the userspace memory. */
 export interface ShmContext {
   readonly port: ActorPort;
-  readonly env: ModelEnv;
   /** Host page -> value (absent = never written since the last zap). */
   readonly pages: ReadonlyMap<number, number>;
 }
@@ -32,45 +39,59 @@ export interface ShmContext {
 /** Input of the userspace memory. */
 export interface ShmInput {
   readonly port: ActorPort;
-  readonly env: ModelEnv;
-}
-
-function onRequest(ctx: ShmContext, m: Delivered): Partial<ShmContext> {
-  const to = replyTarget(m);
-  switch (m.type) {
-    case 'shm.gup':
-      ctx.port.send(to, { type: 'shm.page', page: m['page'] as number });
-      return {};
-    case 'folio.access': {
-      const page = m['subpage'] as number;
-      if (m['write'] === true) {
-        const pages = new Map(ctx.pages);
-        pages.set(page, m['value'] as number);
-        ctx.port.send(to, { type: 'folio.accessed', value: m['value'] as number });
-        return { pages };
-      }
-      ctx.port.send(to, { type: 'folio.accessed', value: ctx.pages.get(page) ?? 0 });
-      return {};
-    }
-    case 'shm.zap': {
-      const start = m['start'] as number;
-      const end = m['end'] as number;
-      const pages = new Map([...ctx.pages].filter(([p]) => p < start || p >= end));
-      ctx.port.record('ShmPageZapped', { start, end });
-      ctx.port.send(to, { type: 'ack' });
-      return { pages };
-    }
-    default:
-      throw new Error(`${ctx.port.id}: unexpected message ${m.type} from ${m.from}`);
-  }
 }
 
 /** The userspace-memory machine. */
 export const shmemMachine = setup({
-  types: { context: {} as ShmContext, events: {} as Delivered, input: {} as ShmInput },
-  actions: { serve: assign(({ context, event }) => onRequest(context, event)) }
+  types: { context: typeHint<ShmContext>(), events: typeHint<Delivered<ShmInbox>>(), input: typeHint<ShmInput>() },
+  actions: {
+    /** GUP of the hva: the page is faulted in (no reference kept). */
+    gup: ({ context, event }) => {
+      assertEvent(event, 'shm.gup');
+      respond(context.port, event, { type: 'shm.page', page: event.page });
+    },
+    /** A store to a page: it becomes present with the value. */
+    write: assign(({ context, event }) => {
+      assertEvent(event, 'folio.access');
+      const pages = new Map(context.pages);
+      pages.set(event.subpage, event.value);
+      respond(context.port, event, { type: 'folio.accessed', value: event.value });
+      return { pages };
+    }),
+    /** A load from a page (0 if absent). */
+    read: ({ context, event }) => {
+      assertEvent(event, 'folio.access');
+      respond(context.port, event, { type: 'folio.accessed', value: context.pages.get(event.subpage) ?? 0 });
+    },
+    /** `MADV_DONTNEED` / munmap of `[start, end)`: the pages read 0 again (fact `ShmPageZapped`). */
+    zap: assign(({ context, event }) => {
+      assertEvent(event, 'shm.zap');
+      const { start, end } = event;
+      const pages = new Map([...context.pages].filter(([p]) => p < start || p >= end));
+      context.port.record('ShmPageZapped', { start, end });
+      respond(context.port, event, { type: 'ack' });
+      return { pages };
+    })
+  },
+  guards: {
+    /** The access is a store. */
+    isWrite: ({ event }) => {
+      assertEvent(event, 'folio.access');
+      return event.write;
+    }
+  }
 }).createMachine({
   id: 'shmem',
-  context: ({ input }) => ({ port: input.port, env: input.env, pages: new Map() }),
-  on: { '*': { actions: 'serve' } }
+  context: ({ input }) => ({ port: input.port, pages: new Map() }),
+  initial: 'populated',
+  states: {
+    // The anonymous region exists (for the whole run).
+    populated: {
+      on: {
+        'shm.gup': { actions: 'gup' },
+        'folio.access': [{ guard: 'isWrite', actions: 'write' }, { actions: 'read' }],
+        'shm.zap': { actions: 'zap' }
+      }
+    }
+  }
 });

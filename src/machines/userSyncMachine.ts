@@ -3,28 +3,37 @@
  * selftest's `worker_ready` / `recreate_slot` flags and `pthread_join`): named
  * one-shot events. An event, once signalled, stays signalled (a flag written with
  * WRITE_ONCE), so no wake-up is lost. Actor id `usync`, spawned only by scenarios
- * that use events.
+ * that use events. Not kernel state: the workload's own (`tools/testing/selftests/kvm`).
  *
  * ```
- *   event: unsignalled ── usync.signal ──► signalled   (waiters answered `usync.woken`)
+ *          usync.wait (signalled, or never signallable) / usync.signal
+ *   idle ── usync.wait (not signalled) ──► blocked ── usync.signal waking the last blocked thread ──► idle
+ *                                          blocked: usync.wait, usync.signal of another event
  * ```
  *
- * Requests: `usync.signal{event}` -> `ack` (`UserEventSignalled{event, by}`),
- * `usync.wait{event}` -> `usync.woken{event}` once signalled. A wait on an event no op of the run's
- * workload can signal (`signallable`, e.g. a swarm schedule dropped the signalling op) returns at once: the
- * workload, not the kernel, would hang.
+ * States: `idle`: no thread is blocked in a wait; `blocked`: some thread waits
+ * for an event not yet signalled. Per event, unsignalled / signalled is kept in
+ * context (`signalled`: events are named at run time, so they cannot be states).
+ *
+ * Requests (protocol `src/events/protocol/usync.ts`): `usync.signal{event}` ->
+ * `ack` (`UserEventSignalled{event, by}`), `usync.wait{event}` ->
+ * `usync.woken{event}` once signalled. A wait on an event no op of the run's
+ * workload can signal (`signallable`, e.g. a swarm schedule dropped the signalling
+ * op) returns at once: the workload, not the kernel, would hang.
  */
-import { assign, setup } from 'xstate';
-import { type Delivered, replyTarget } from '../events/messages.js';
+import { assertEvent, assign, setup } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
+import { type Delivered, replyTarget } from '../events/messages.js';
+import { respond, type UsyncInbox } from '../events/protocol/index.js';
+import { typeHint } from '../model/typeHint.js';
 
 /** Context of the userspace synchronisation. */
 export interface UserSyncContext {
   readonly port: ActorPort;
   readonly signalled: ReadonlySet<string>;
-  /** Event -> threads waiting for it. */
+  /** Event -> where the threads waiting for it are answered. */
   readonly waiters: ReadonlyMap<string, readonly string[]>;
-  /** Events some op of the workload signals (absent: all). */
+  /** Events some op of the workload signals (null: all). */
   readonly signallable: ReadonlySet<string> | null;
 }
 
@@ -34,36 +43,45 @@ export interface UserSyncInput {
   readonly signallable?: readonly string[];
 }
 
-function onRequest(ctx: UserSyncContext, m: Delivered): Partial<UserSyncContext> {
-  const to = replyTarget(m);
-  const event = m['event'] as string;
-  switch (m.type) {
-    case 'usync.signal': {
-      ctx.port.record('UserEventSignalled', { event, by: m.from });
-      ctx.port.send(to, { type: 'ack' });
-      for (const w of ctx.waiters.get(event) ?? []) ctx.port.send(w, { type: 'usync.woken', event });
-      const waiters = new Map(ctx.waiters);
-      waiters.delete(event);
-      return { signalled: new Set([...ctx.signalled, event]), waiters };
-    }
-    case 'usync.wait': {
-      if (ctx.signalled.has(event) || (ctx.signallable !== null && !ctx.signallable.has(event))) {
-        ctx.port.send(to, { type: 'usync.woken', event });
-        return {};
-      }
-      const waiters = new Map(ctx.waiters);
-      waiters.set(event, [...(ctx.waiters.get(event) ?? []), to]);
-      return { waiters };
-    }
-    default:
-      throw new Error(`${ctx.port.id}: unexpected message ${m.type} from ${m.from}`);
-  }
-}
-
 /** The userspace-synchronisation machine. */
 export const userSyncMachine = setup({
-  types: { context: {} as UserSyncContext, events: {} as Delivered, input: {} as UserSyncInput },
-  actions: { serve: assign(({ context, event }) => onRequest(context, event)) }
+  types: { context: typeHint<UserSyncContext>(), events: typeHint<Delivered<UsyncInbox>>(), input: typeHint<UserSyncInput>() },
+  actions: {
+    /** Sets the event (fact `UserEventSignalled`), acknowledges, and wakes its waiters. */
+    signal: assign(({ context, event }) => {
+      assertEvent(event, 'usync.signal');
+      context.port.record('UserEventSignalled', { event: event.event, by: event.from });
+      respond(context.port, event, { type: 'ack' });
+      for (const w of context.waiters.get(event.event) ?? []) context.port.send(w, { type: 'usync.woken', event: event.event });
+      const waiters = new Map(context.waiters);
+      waiters.delete(event.event);
+      return { signalled: new Set([...context.signalled, event.event]), waiters };
+    }),
+    /** A wait that returns at once. */
+    wake: ({ context, event }) => {
+      assertEvent(event, 'usync.wait');
+      respond(context.port, event, { type: 'usync.woken', event: event.event });
+    },
+    /** The waiting thread blocks until the event is signalled. */
+    block: assign(({ context, event }) => {
+      assertEvent(event, 'usync.wait');
+      const waiters = new Map(context.waiters);
+      waiters.set(event.event, [...(context.waiters.get(event.event) ?? []), replyTarget(event)]);
+      return { waiters };
+    })
+  },
+  guards: {
+    /** The event is not set and some op of the workload can set it: the wait blocks. */
+    mustBlock: ({ context, event }) => {
+      assertEvent(event, 'usync.wait');
+      return !context.signalled.has(event.event) && (context.signallable === null || context.signallable.has(event.event));
+    },
+    /** Signalling this event wakes every blocked thread. */
+    wakesAll: ({ context, event }) => {
+      assertEvent(event, 'usync.signal');
+      return context.waiters.size === (context.waiters.has(event.event) ? 1 : 0);
+    }
+  }
 }).createMachine({
   id: 'userSync',
   context: ({ input }) => ({
@@ -72,5 +90,21 @@ export const userSyncMachine = setup({
     waiters: new Map(),
     signallable: input.signallable === undefined ? null : new Set(input.signallable)
   }),
-  on: { '*': { actions: 'serve' } }
+  initial: 'idle',
+  states: {
+    // No thread blocked in a wait.
+    idle: {
+      on: {
+        'usync.signal': { actions: 'signal' },
+        'usync.wait': [{ guard: 'mustBlock', target: 'blocked', actions: 'block' }, { actions: 'wake' }]
+      }
+    },
+    // Some thread waits for an event not yet signalled.
+    blocked: {
+      on: {
+        'usync.signal': [{ guard: 'wakesAll', target: 'idle', actions: 'signal' }, { actions: 'signal' }],
+        'usync.wait': [{ guard: 'mustBlock', actions: 'block' }, { actions: 'wake' }]
+      }
+    }
+  }
 });

@@ -4,7 +4,7 @@
  */
 import { createActor } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
-import { folioMachine } from '../machines/folioMachine.js';
+import { type FolioOptions, folioMachine } from '../machines/folioMachine.js';
 import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
 import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
 import { kvmMmuMachine } from '../machines/kvmMmuMachine.js';
@@ -19,7 +19,7 @@ import { vmmThreadMachine } from '../machines/vmmThreadMachine.js';
 import { runKworkerOp, runVcpuOp, runVmmOp } from '../procedures/dispatch.js';
 import type { KernelPaths } from '../procedures/kernel.js';
 import type { SpawnInputs } from '../model/actors.js';
-import type { ModelEnv } from '../model/env.js';
+import { hasVariant, type ModelEnv } from '../model/env.js';
 import { machineOwner } from '../runtime/owner.js';
 import type { ActorFactories } from '../runtime/world.js';
 
@@ -29,13 +29,23 @@ function gmemEnv(env: ModelEnv, input: SpawnInputs['gmem']): ModelEnv {
   return { ...env, pages: input.pages, initShared: input.initShared === true, gmemMmap: input.mmap === true, folioOrder: 0, binding: null };
 }
 
+/**
+ * The folio owner's options in `env`: variant B17 defers a HugeTLB folio's
+ * return to the subpool to a kernel worker; otherwise `free_folio` returns it
+ * synchronously.
+ */
+export function folioOptions(env: ModelEnv): FolioOptions {
+  return { freeHugetlbFolio: hasVariant(env, 'B17') ? 'deferred-worker' : 'sync' };
+}
+
 /** Actor factories for a run in `env`. */
 export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactories {
+  const folio = folioOptions(env);
   return {
     gmem: (id, port: ActorPort, input) =>
       machineOwner(id, gmemInodeMachine, createActor(gmemInodeMachine, { input: { port, env: gmemEnv(env, input) } }).start()),
     kvm: (id, port) => machineOwner(id, kvmVmMachine, createActor(kvmVmMachine, { input: { port, env } }).start()),
-    shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port, env } }).start()),
+    shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port } }).start()),
     kworker: (id, port, input) =>
       machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp, kernel } }).start()),
     hwpoison: (id, port) => machineOwner(id, hwpoisonMachine, createActor(hwpoisonMachine, { input: { port } }).start()),
@@ -52,7 +62,7 @@ export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactori
       machineOwner(
         id,
         folioMachine,
-        createActor(folioMachine, { input: { port, env, gmem: input.gmem, base: input.base, order: input.order, init: input.init } }).start()
+        createActor(folioMachine, { input: { port, options: folio, gmem: input.gmem, base: input.base, order: input.order, init: input.init } }).start()
       ),
     vmmThread: (id, port, input) =>
       machineOwner(id, vmmThreadMachine, createActor(vmmThreadMachine, { input: { port, env, program: input.program, run: runVmmOp, kernel } }).start()),

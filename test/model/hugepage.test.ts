@@ -2,27 +2,35 @@ import { createActor } from 'xstate';
 import { recordingPort } from '../helpers/port.js';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../src/events/messages.js';
+import type { FolioInbox } from '../../src/events/protocol/index.js';
 import { folioMachine } from '../../src/machines/folioMachine.js';
-import type { ModelEnv } from '../../src/model/env.js';
 import { reserveSubpool, subpoolGive, subpoolTake } from '../../src/model/hugetlb.js';
 import { type ScenarioInput, scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record, returns } from '../helpers/run.js';
 
 const PAGE = 4096;
-const ENV: ModelEnv = { mode: 'rfc-1g-v2', variant: null, pages: 1024, folioOrder: 9, initShared: false, binding: null };
 
-/** A folio actor driven by hand: every message it sends and fact it records is kept. */
+/** A folio actor driven by hand (rfc-1g-v2, synchronous HugeTLB free): every message it sends and fact it records is kept. */
 function handFolio(order: number) {
   const { port, sent, recorded } = recordingPort('f');
-  const actor = createActor(folioMachine, { input: { port, env: ENV, gmem: 'gmem0', base: 0, order, init: { hugePage: 'gmem0/hp1' } } }).start();
-  const ask = (msg: Record<string, unknown>): Message => {
+  const actor = createActor(folioMachine, {
+    input: { port, options: { freeHugetlbFolio: 'sync' }, gmem: 'gmem0', base: 0, order, init: { hugePage: 'gmem0/hp1' } }
+  }).start();
+  const ask = (msg: FolioInbox): Message => {
     const before = sent.length;
-    actor.send({ from: 't0', ...msg } as never);
+    actor.send({ from: 't0', ...msg });
     const reply = sent.slice(before).find((s) => s.to === 't0');
-    if (reply === undefined) throw new Error(`no reply to ${String(msg['type'])}`);
+    if (reply === undefined) throw new Error(`no reply to ${msg.type}`);
     return reply.msg;
   };
-  return { actor, ask, sent, recorded };
+  /** Sends `msgs` under the folio lock (lookup + folio_lock, then folio_unlock + folio_put), as the kernel zeroes a folio. */
+  const locked = (...msgs: FolioInbox[]): void => {
+    ask({ type: 'folio.get', lock: true, why: 'fallocate', index: 0 });
+    for (const m of msgs) ask(m);
+    ask({ type: 'folio.unlock' });
+    ask({ type: 'folio.put', why: 'fallocate' });
+  };
+  return { actor, ask, locked, sent, recorded };
 }
 
 function sc(input: ScenarioInput) {
@@ -42,21 +50,21 @@ describe('huge folio reference model (§1.3.1) and freeze (O15)', () => {
 
   it('should freeze only with exactly its page-cache refs, then fail folio_try_get until unfrozen', () => {
     const f = handFolio(9);
-    expect(f.ask({ type: 'folio.get', lock: false, why: 'x', index: 0 })['ok']).toBe(true);
+    expect(f.ask({ type: 'folio.get', lock: false, why: 'kvm-pfn', index: 0 })['ok']).toBe(true);
     expect(f.ask({ type: 'folio.freeze' })['ok']).toBe(false);
-    f.ask({ type: 'folio.put', why: 'x' });
+    f.ask({ type: 'folio.put', why: 'kvm-pfn' });
     const frozen = f.ask({ type: 'folio.freeze' });
     expect(frozen['ok']).toBe(true);
     expect(frozen['hugePage']).toBe('gmem0/hp1');
     expect(f.actor.getSnapshot().value).toBe('frozen');
-    expect(f.ask({ type: 'folio.get', lock: false, why: 'x', index: 0 })['ok']).toBe(false);
+    expect(f.ask({ type: 'folio.get', lock: false, why: 'kvm-pfn', index: 0 })['ok']).toBe(false);
     f.ask({ type: 'folio.unfreeze' });
-    expect(f.actor.getSnapshot().value).toBe('unlocked');
+    expect(f.actor.getSnapshot().value).toEqual({ cached: 'unlocked' });
   });
 
   it('should keep per-subpage state sparse: a 1G folio written at two subpages holds two content entries', () => {
     const f = handFolio(18);
-    f.ask({ type: 'folio.zero' });
+    f.locked({ type: 'folio.zero' });
     f.ask({ type: 'folio.access', subpage: 7, write: true, value: 1 });
     f.ask({ type: 'folio.access', subpage: 200_000, write: true, value: 2 });
     expect(f.actor.getSnapshot().context.contents.size).toBe(2);
@@ -68,9 +76,9 @@ describe('huge folio reference model (§1.3.1) and freeze (O15)', () => {
 
   it('should zero only the requested subpage range', () => {
     const f = handFolio(9);
-    f.ask({ type: 'folio.zero' });
+    f.locked({ type: 'folio.zero' });
     for (const k of [1, 2, 3]) f.ask({ type: 'folio.access', subpage: k, write: true, value: k });
-    f.ask({ type: 'folio.zeroRange', start: 2, end: 3 });
+    f.locked({ type: 'folio.zeroRange', start: 2, end: 3 });
     expect([...f.actor.getSnapshot().context.contents.entries()]).toEqual([
       [1, 1],
       [3, 3]

@@ -12,7 +12,7 @@
  */
 
 /** The identity every folio reply carries. */
-type FolioIdentity = { readonly folio: string; readonly base: number; readonly order: number };
+export type FolioIdentity = { readonly folio: string; readonly base: number; readonly order: number };
 
 /** Why a reference is taken or dropped (the `why` of `FolioRef` facts). */
 export type FolioRefReason = 'fault' | 'fallocate' | 'kvm-pfn' | 'truncate' | 'memory-failure' | 'lru-drain' | 'populate';
@@ -108,7 +108,7 @@ export type FolioAccessed = { readonly type: 'folio.accessed' } & FolioIdentity 
 export type FolioMap = { readonly type: 'folio.map'; readonly subpage: number };
 /** `folio.unmap{subpage, zap}` (from the address space): a host PTE of `subpage` was zapped; its reference is dropped. */
 export type FolioUnmap = { readonly type: 'folio.unmap'; readonly subpage: number; readonly zap: number };
-/** `folio.deferredFree{hops}` (to itself, variant B17): the worker that returns the huge page runs `hops` more steps. */
+/** `folio.deferredFree{hops}` (to itself, option `freeHugetlbFolio: 'deferred-worker'`, variant B17): the worker that returns the huge page runs `hops` more steps. */
 export type FolioDeferredFree = { readonly type: 'folio.deferredFree'; readonly hops: number };
 
 /** Requests a folio serves, each with its reply. */
