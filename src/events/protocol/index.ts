@@ -15,14 +15,20 @@ import type { ActorPort } from '../actorPort.js';
 import { type Delivered, type Message, replyTarget } from '../messages.js';
 import type { FolioRequests } from './folio.js';
 import type { HwpoisonRequests } from './hwpoison.js';
+import type { KvmRequests } from './kvm.js';
 import type { LockRequests } from './lock.js';
+import type { MmRequests } from './mm.js';
+import type { MmuRequests } from './mmu.js';
 
 export type * from './folio.js';
 export type * from './hwpoison.js';
+export type * from './kvm.js';
 export type * from './lock.js';
+export type * from './mm.js';
+export type * from './mmu.js';
 
 /** Every request of every owner, keyed by message type, with its reply. */
-export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests;
+export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests & KvmRequests & MmuRequests & MmRequests;
 
 /** A request message type. */
 export type RequestType = keyof RequestMap;
@@ -56,7 +62,51 @@ export const REPLY_TYPES: { readonly [K in RequestType]: readonly ReplyOf<K>['ty
   'folio.access': ['folio.accessed'],
   'folio.unmap': ['ack'],
   'hwpoison.set': ['ack'],
-  'hwpoison.test': ['hwpoison.state']
+  'hwpoison.test': ['hwpoison.state'],
+  'kvm.srcu.lock': ['kvm.srcu.locked'],
+  'kvm.srcu.unlock': ['ack'],
+  'kvm.srcu.synchronize': ['kvm.srcu.synchronized'],
+  'kvm.memslot.lookup': ['kvm.memslot'],
+  'kvm.memslot.byId': ['kvm.memslot'],
+  'kvm.memslots.overlapping': ['kvm.memslots'],
+  'kvm.memslot.reserveUid': ['kvm.memslot.uid'],
+  'kvm.memslot.create': ['kvm.memslot.created'],
+  'kvm.memslot.invalidate': ['ack'],
+  'kvm.memslot.remove': ['ack'],
+  'kvm.memslot.free': ['ack'],
+  'kvm.memslot.clearGmem': ['ack'],
+  'kvm.memslot.waitValid': ['kvm.memslot.valid'],
+  'kvm.lpage.update': ['ack'],
+  'kvm.lpage.changing': ['kvm.lpage.changing'],
+  'kvm.lpage.level': ['kvm.lpage.level'],
+  'kvm.attr.read': ['kvm.attr'],
+  'kvm.attr.uniform': ['kvm.attr.uniform'],
+  'kvm.attr.reserve': ['ack'],
+  'kvm.attr.store': ['ack'],
+  'kvm.mn.start': ['ack'],
+  'kvm.mn.end': ['ack'],
+  'kvm.mn.wait': ['ack'],
+  // The reply's type is the VM type (`kvm->arch.vm_type`).
+  'kvm.vm.state': ['DEFAULT', 'SW_PROTECTED', 'SNP', 'TDX'],
+  'kvm.vm.markDead': ['ack'],
+  'kvm.get': ['ack'],
+  'kvm.put': ['ack'],
+  'kvm.gmem.create': ['kvm.gmem.created'],
+  'mmu.invalidate.begin': ['ack'],
+  'mmu.invalidate.rangeAdd': ['ack'],
+  'mmu.invalidate.end': ['ack'],
+  'mmu.zap': ['ack'],
+  'mmu.waitIdle': ['mmu.idle'],
+  'mmu.seq': ['mmu.seq'],
+  'mmu.staleCheck': ['mmu.stale'],
+  'mmu.install': ['mmu.installed'],
+  'mmu.root.load': ['mmu.root'],
+  'mmu.access': ['mmu.notPresent', 'folio.accessed'],
+  'mm.access': ['mm.notPresent', 'folio.accessed'],
+  'mm.pteInstall': ['mm.pteInstalled'],
+  'mm.gupLookup': ['mm.pte'],
+  'mm.pteUnlock': ['ack'],
+  'mm.zap': ['mm.zapped']
 };
 
 /** True if `type` is a typed request. */
@@ -86,10 +136,6 @@ export function respond<M extends AnyRequest>(port: ActorPort, req: Delivered<M>
  * TODO(protocol modules): gone once every owner has its protocol file.
  */
 const LEGACY_REPLY_TYPES = [
-  'DEFAULT',
-  'SW_PROTECTED',
-  'SNP',
-  'TDX',
   'ack',
   'gmem.attr',
   'gmem.attr.range',
@@ -107,29 +153,7 @@ const LEGACY_REPLY_TYPES = [
   'gmem.split.subs',
   'gmem.stat',
   'hwpoison.state',
-  'kvm.attr',
-  'kvm.attr.uniform',
-  'kvm.gmem.created',
-  'kvm.lpage.changing',
-  'kvm.lpage.level',
-  'kvm.memslot',
-  'kvm.memslot.created',
-  'kvm.memslot.uid',
-  'kvm.memslot.valid',
-  'kvm.memslots',
-  'kvm.srcu.locked',
-  'kvm.srcu.synchronized',
   'lru.drained',
-  'mm.notPresent',
-  'mm.pte',
-  'mm.pteInstalled',
-  'mm.zapped',
-  'mmu.idle',
-  'mmu.installed',
-  'mmu.notPresent',
-  'mmu.root',
-  'mmu.seq',
-  'mmu.stale',
   'shm.page',
   'usync.woken'
 ] as const;
