@@ -23,9 +23,16 @@ export function hasPrivateMem(type: VmType): boolean {
   return type !== 'DEFAULT';
 }
 
-/** guest_memfd flags the VM supports (`kvm_gmem_get_supported_flags`, O1). */
-export function supportedGmemFlags(env: ModelEnv, type: VmType): number {
-  if (env.mode === 'upstream-6.8') return 0;
+/**
+ * Which `GUEST_MEMFD_FLAG_*` a kernel knows (the VM owner's `gmemFlags` option): `'none'` (6.8:
+ * `KVM_CREATE_GUEST_MEMFD` takes no flags) or `'mmap'` (6.18: `GUEST_MEMFD_FLAG_MMAP`, and
+ * `GUEST_MEMFD_FLAG_INIT_SHARED` on a VM without private memory).
+ */
+export type GmemFlagSupport = 'none' | 'mmap';
+
+/** guest_memfd flags a VM of `type` supports (`kvm_gmem_get_supported_flags`, O1), as a bit mask. */
+export function supportedGmemFlags(support: GmemFlagSupport, type: VmType): number {
+  if (support === 'none') return 0;
   return GUEST_MEMFD_FLAG_MMAP | (hasPrivateMem(type) ? 0 : GUEST_MEMFD_FLAG_INIT_SHARED);
 }
 

@@ -7,11 +7,11 @@ import type { ActorPort } from '../events/actorPort.js';
 import { type FolioOptions, folioMachine } from '../machines/folioMachine.js';
 import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
 import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
-import { kvmMmuMachine } from '../machines/kvmMmuMachine.js';
-import { kvmVmMachine } from '../machines/kvmVmMachine.js';
+import { type KvmOptions, kvmParts, routeKvm } from '../machines/kvm/kvm.js';
 import { kworkerMachine } from '../machines/kworkerMachine.js';
 import { lruMachine } from '../machines/lruMachine.js';
-import { mmMachine } from '../machines/mmMachine.js';
+import { mmParts, routeMm } from '../machines/mm/mm.js';
+import { mmuParts, routeMmu } from '../machines/mmu/mmu.js';
 import { shmemMachine } from '../machines/shmemMachine.js';
 import { userSyncMachine } from '../machines/userSyncMachine.js';
 import { vcpuMachine } from '../machines/vcpuMachine.js';
@@ -20,7 +20,7 @@ import { runKworkerOp, runVcpuOp, runVmmOp } from '../procedures/dispatch.js';
 import type { KernelPaths } from '../procedures/kernel.js';
 import type { SpawnInputs } from '../model/actors.js';
 import { hasVariant, type ModelEnv } from '../model/env.js';
-import { machineOwner } from '../runtime/owner.js';
+import { compositeOwner, machineOwner } from '../runtime/owner.js';
 import type { ActorFactories } from '../runtime/world.js';
 
 /** The environment of a guest_memfd created at run time (`kvm.gmem.create`): its own size and flags, no set-up binding. */
@@ -38,13 +38,26 @@ export function folioOptions(env: ModelEnv): FolioOptions {
   return { freeHugetlbFolio: hasVariant(env, 'B17') ? 'deferred-worker' : 'sync' };
 }
 
+/**
+ * The VM owner's options for `env` (see {@link KvmOptions}): B5 reads the head hugepage's
+ * `lpage_info` beyond the memslot; 6.18 has GMEM_ONLY memslots; 6.8 takes no guest_memfd flags.
+ * (The KVM MMU and the address space have no options.)
+ */
+export function kvmOptions(env: ModelEnv): KvmOptions {
+  return {
+    lpageHead: hasVariant(env, 'B5') ? 'base-in-slot' : 'contained',
+    gmemOnlyMemslots: env.mode === 'upstream-6.18',
+    gmemFlags: env.mode === 'upstream-6.8' ? 'none' : 'mmap'
+  };
+}
+
 /** Actor factories for a run in `env`. */
 export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactories {
   const folio = folioOptions(env);
   return {
     gmem: (id, port: ActorPort, input) =>
       machineOwner(id, gmemInodeMachine, createActor(gmemInodeMachine, { input: { port, env: gmemEnv(env, input) } }).start()),
-    kvm: (id, port) => machineOwner(id, kvmVmMachine, createActor(kvmVmMachine, { input: { port, env } }).start()),
+    kvm: (id, port) => compositeOwner(id, kvmParts({ port, env, options: kvmOptions(env) }), routeKvm),
     shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port } }).start()),
     kworker: (id, port, input) =>
       machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp, kernel } }).start()),
@@ -56,8 +69,8 @@ export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactori
         createActor(userSyncMachine, { input: { port, ...(input.signallable === undefined ? {} : { signallable: input.signallable }) } }).start()
       ),
     lru: (id, port) => machineOwner(id, lruMachine, createActor(lruMachine, { input: { port } }).start()),
-    mm: (id, port, input) => machineOwner(id, mmMachine, createActor(mmMachine, { input: { port, env, gmem: input.gmem } }).start()),
-    mmu: (id, port) => machineOwner(id, kvmMmuMachine, createActor(kvmMmuMachine, { input: { port, env } }).start()),
+    mm: (id, port, input) => compositeOwner(id, mmParts({ port, gmem: input.gmem }), routeMm),
+    mmu: (id, port) => compositeOwner(id, mmuParts({ port }), routeMmu),
     folio: (id, port, input) =>
       machineOwner(
         id,

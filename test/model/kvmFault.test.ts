@@ -5,37 +5,29 @@
  */
 import { recordingPort } from '../helpers/port.js';
 import { describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
 import type { Message } from '../../src/events/messages.js';
-import { kvmMmuMachine } from '../../src/machines/kvmMmuMachine.js';
-import type { ModelEnv } from '../../src/model/env.js';
+import { mmuParts, routeMmu } from '../../src/machines/mmu/mmu.js';
 import { findVariant } from '../../src/variants/index.js';
 import { runSchedule } from '../../src/run/runner.js';
+import { compositeOwner } from '../../src/runtime/owner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { scenarioSchema } from '../../src/scenarios/schema.js';
 import { facts, record } from '../helpers/run.js';
 
 const BASE_GFN = 0x100000;
 
-const ENV: ModelEnv = {
-  mode: 'rfc-inplace-v8',
-  variant: null,
-  pages: 4,
-  folioOrder: 0,
-  initShared: false,
-  binding: { slot: 0, baseGfn: BASE_GFN, pgoff: 0, npages: 4 }
-};
-
-/** The MMU actor alone, driven by hand: what it sent and recorded. */
+/** The MMU owner alone, driven by hand: what it sent and recorded, and the state of each part. */
 function mmu() {
   const { port, sent, recorded } = recordingPort('mmu');
-  const actor = createActor(kvmMmuMachine, { input: { port, env: ENV } }).start();
+  const owner = compositeOwner('mmu', mmuParts({ port }), routeMmu);
   const send = (from: string, msg: Message): Message | undefined => {
     const before = sent.length;
-    actor.send({ ...msg, from });
+    owner.deliver({ ...msg, from }, undefined);
     return sent[before]?.msg;
   };
-  return { actor, sent, recorded, send };
+  /** Part name -> its state value. */
+  const state = (): Record<string, unknown> => Object.fromEntries(owner.parts.map((p) => [p.name, p.ref.getSnapshot().value]));
+  return { owner, sent, recorded, send, state };
 }
 
 describe('MMU stale checks (mmu_invalidate_retry_gfn, O10 step 4)', () => {
@@ -76,14 +68,14 @@ describe('MMU stale checks (mmu_invalidate_retry_gfn, O10 step 4)', () => {
     expect(m.sent.at(-1)?.to).toBe('gmem0/f1');
     // The zap removes the SPTE at once but acknowledges only after the access completed.
     expect(m.send('t0', { type: 'mmu.zap', start: BASE_GFN, end: BASE_GFN + 1, filter: 'both' })).toBeUndefined();
-    expect(m.actor.getSnapshot().value).toMatchObject({ tlb: 'flushing' });
+    expect(m.state()).toMatchObject({ tlb: 'flushing' });
     expect(m.send('vcpu0', { type: 'mmu.access', root: 'mirror', gfn: BASE_GFN, write: false })).toEqual({ type: 'mmu.notPresent', gfn: BASE_GFN });
     m.send('gmem0/f1', { type: 'folio.accessed', folio: 'gmem0/f1', base: 0, order: 0, value: 9 });
     expect(m.sent.slice(-2)).toEqual([
       { to: 'vcpu0', msg: { type: 'folio.accessed', folio: 'gmem0/f1', value: 9 } },
       { to: 't0', msg: { type: 'ack', zapped: 1 } }
     ]);
-    expect(m.actor.getSnapshot().value).toMatchObject({ tlb: 'idle' });
+    expect(m.state()).toMatchObject({ tlb: 'idle' });
   });
 });
 
