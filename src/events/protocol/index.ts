@@ -14,15 +14,17 @@
 import type { ActorPort } from '../actorPort.js';
 import { type Delivered, type Message, replyTarget } from '../messages.js';
 import type { FolioRequests } from './folio.js';
+import type { GmemRequests } from './gmem.js';
 import type { HwpoisonRequests } from './hwpoison.js';
 import type { LockRequests } from './lock.js';
 
 export type * from './folio.js';
+export type * from './gmem.js';
 export type * from './hwpoison.js';
 export type * from './lock.js';
 
 /** Every request of every owner, keyed by message type, with its reply. */
-export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests;
+export type RequestMap = LockRequests & FolioRequests & HwpoisonRequests & GmemRequests;
 
 /** A request message type. */
 export type RequestType = keyof RequestMap;
@@ -56,7 +58,31 @@ export const REPLY_TYPES: { readonly [K in RequestType]: readonly ReplyOf<K>['ty
   'folio.access': ['folio.accessed'],
   'folio.unmap': ['ack'],
   'hwpoison.set': ['ack'],
-  'hwpoison.test': ['hwpoison.state']
+  'hwpoison.test': ['hwpoison.state'],
+  'gmem.stat': ['gmem.stat', 'gmem.error'],
+  'gmem.file.active': ['gmem.file.active', 'gmem.error'],
+  'gmem.fput': ['ack', 'gmem.error'],
+  'gmem.released': ['ack', 'gmem.error'],
+  'gmem.bindings': ['gmem.bindings', 'gmem.error'],
+  'gmem.bind': ['gmem.bound', 'gmem.error'],
+  'gmem.unbind': ['ack', 'gmem.error'],
+  'gmem.attr.read': ['gmem.attr', 'gmem.error'],
+  'gmem.attr.range': ['gmem.attr.range', 'gmem.error'],
+  'gmem.attr.store': ['ack', 'gmem.error'],
+  'gmem.attr.runs': ['gmem.attr.runs', 'gmem.error'],
+  'gmem.faultable.read': ['gmem.faultable', 'gmem.error'],
+  'gmem.faultable.store': ['ack', 'gmem.error'],
+  'gmem.faultable.runs': ['gmem.faultable.runs', 'gmem.error'],
+  'gmem.filemap.get': ['gmem.folio', 'gmem.error'],
+  'gmem.filemap.list': ['gmem.folios', 'gmem.error'],
+  'gmem.filemap.remove': ['ack', 'gmem.error'],
+  'gmem.lru.drain': ['lru.drained', 'gmem.error'],
+  'gmem.archInvalidate': ['gmem.folios', 'gmem.error'],
+  'gmem.hugepages': ['gmem.hugepages', 'gmem.error'],
+  'gmem.split.subs': ['gmem.split.subs', 'gmem.error'],
+  'gmem.split': ['ack', 'gmem.error'],
+  'gmem.merge': ['gmem.merged', 'gmem.error'],
+  'gmem.zeroRange': ['ack', 'gmem.error']
 };
 
 /** True if `type` is a typed request. */
@@ -91,21 +117,6 @@ const LEGACY_REPLY_TYPES = [
   'SNP',
   'TDX',
   'ack',
-  'gmem.attr',
-  'gmem.attr.range',
-  'gmem.attr.runs',
-  'gmem.bindings',
-  'gmem.bound',
-  'gmem.error',
-  'gmem.faultable',
-  'gmem.faultable.runs',
-  'gmem.file.active',
-  'gmem.folio',
-  'gmem.folios',
-  'gmem.hugepages',
-  'gmem.merged',
-  'gmem.split.subs',
-  'gmem.stat',
   'hwpoison.state',
   'kvm.attr',
   'kvm.attr.uniform',
