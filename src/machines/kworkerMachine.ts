@@ -4,15 +4,13 @@
  * separate scheduling point). The guest_memfd inode spawns one when the last
  * file reference goes (`__fput` -> `kvm_gmem_release`, O5).
  */
+import type { KworkerOp } from '../model/actors.js';
 import type { OpResult } from '../model/ops.js';
 import { gmemRelease } from '../procedures/gmemRelease.js';
 import type { Proc, ProcContext } from '../procedures/proc.js';
 import { createProgramMachine } from './programMachine.js';
 
-/** Work a kernel worker runs. */
-export type KworkerOp = { readonly op: 'gmemRelease'; readonly gmem: string };
-
-/** The kernel path of a worker op. */
+/** The kernel path of a worker op (`KworkerOp`, `src/model/actors.ts`: what the inode's last `fput` spawns a worker with). */
 export function runKworkerOp(op: KworkerOp, ctx: ProcContext): Proc<OpResult> {
   switch (op.op) {
     case 'gmemRelease':
