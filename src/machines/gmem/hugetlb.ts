@@ -382,7 +382,11 @@ export const gmemHugetlbMachine = setup({
       }
     },
     exhausted: {
-      on: { 'gmem.pool.free': { target: 'available', actions: 'free' } }
+      on: {
+        // The page cache answers -ENOMEM without asking; an allocation here is a model error (allocate throws).
+        'hugetlb.allocate': { actions: 'allocate' },
+        'gmem.pool.free': { target: 'available', actions: 'free' }
+      }
     }
   }
 });
