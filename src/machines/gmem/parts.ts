@@ -31,7 +31,8 @@ export type GmemOptions = {
   /**
    * Where guest_memfd keeps whether the host may fault an index: `attributes`,
    * its own per-index attribute tree (RFC in-place `attributes` maple tree, RFC
-   * 1G-v2 shareability; a never-read stub in upstream and fd-2022), or
+   * 1G-v2 shareability, fd-2022's allocated-means-private; kept in the upstream
+   * modes too, whose paths read the VM's attributes instead), or
    * `faultability`, the RFC 1G-v1 faultability xarray beside the VM's
    * attribute array (the attribute tree then is a stub that records no
    * creation fact; only the shared HugeTLB punch-hole probe reads it).
