@@ -5,7 +5,9 @@
 import { createActor } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
 import { type FolioOptions, folioMachine } from '../machines/folioMachine.js';
-import { gmemInodeMachine } from '../machines/gmemInodeMachine.js';
+import { initialBindings } from '../machines/gmem/bindings.js';
+import { gmemInode } from '../machines/gmem/inode.js';
+import type { GmemOptions } from '../machines/gmem/parts.js';
 import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
 import { type KvmOptions, kvmParts, routeKvm } from '../machines/kvm/kvm.js';
 import { kworkerMachine } from '../machines/kworkerMachine.js';
@@ -20,7 +22,8 @@ import { runKworkerOp, runVcpuOp, runVmmOp } from '../procedures/dispatch.js';
 import type { KernelPaths } from '../procedures/kernel.js';
 import type { SpawnInputs } from '../model/actors.js';
 import { hasVariant, type ModelEnv } from '../model/env.js';
-import { compositeOwner, machineOwner } from '../runtime/owner.js';
+import { usesHugetlb } from '../model/hugetlb.js';
+import { compositeOwner, machineOwner, type Owner } from '../runtime/owner.js';
 import type { ActorFactories } from '../runtime/world.js';
 
 /** The environment of a guest_memfd created at run time (`kvm.gmem.create`): its own size and flags, no set-up binding. */
@@ -51,12 +54,41 @@ export function kvmOptions(env: ModelEnv): KvmOptions {
   };
 }
 
+/**
+ * The guest_memfd inode's owner options in `env` (see {@link GmemOptions}):
+ * HugeTLB allocator in the RFC 1G modes with huge folios; the faultability
+ * xarray in rfc-1g-v1 (encoding flipped by B13-INV); private-iff-allocated in
+ * fd-2022; the LRU-add batch in rfc-inplace-v8; no split on allocation in B12.
+ */
+export function gmemOptions(env: ModelEnv): GmemOptions {
+  return {
+    allocator: usesHugetlb(env) ? 'hugetlb' : 'buddy',
+    privacy: env.mode === 'rfc-1g-v1' ? 'faultability' : 'attributes',
+    attributeSource: env.mode === 'fd-2022' ? 'allocation' : 'store',
+    lruBatchOnAdd: env.mode === 'rfc-inplace-v8',
+    splitOnAllocate: !hasVariant(env, 'B12'),
+    faultEncoding: hasVariant(env, 'B13-INV') ? 'present-unfaultable' : 'present-faultable'
+  };
+}
+
+/** The guest_memfd inode `id` (a composite owner, `src/machines/gmem/inode.ts`) in the guest_memfd's own `env`. */
+function gmemOwner(id: string, port: ActorPort, env: ModelEnv): Owner {
+  const params = {
+    pages: env.pages,
+    folioOrder: env.folioOrder,
+    mmap: env.gmemMmap === true,
+    initShared: env.initShared,
+    ...(env.hugePoolPages === undefined ? {} : { hugePoolPages: env.hugePoolPages })
+  };
+  const inode = gmemInode({ port, params, options: gmemOptions(env), bindings: initialBindings(env, id) });
+  return compositeOwner(id, inode.parts, inode.route);
+}
+
 /** Actor factories for a run in `env`. */
 export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactories {
   const folio = folioOptions(env);
   return {
-    gmem: (id, port: ActorPort, input) =>
-      machineOwner(id, gmemInodeMachine, createActor(gmemInodeMachine, { input: { port, env: gmemEnv(env, input) } }).start()),
+    gmem: (id, port: ActorPort, input) => gmemOwner(id, port, gmemEnv(env, input)),
     kvm: (id, port) => compositeOwner(id, kvmParts({ port, env, options: kvmOptions(env) }), routeKvm),
     shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port } }).start()),
     kworker: (id, port, input) =>
