@@ -78,21 +78,3 @@ export interface ModelEnv {
   /** The design's guest_memfd allocates huge folios from a HugeTLB subpool (RFC 1G; the mode table's capability); absent = false. */
   readonly hugetlbAllocator?: boolean;
 }
-
-/** True in the upstream modes (VM attribute array, memslots as the truth, O6). */
-export function isUpstream(env: ModelEnv): boolean {
-  return env.mode === 'upstream-6.8' || env.mode === 'upstream-6.18';
-}
-
-/**
- * True if KVM's side of the run is the upstream one (VM attribute array, memslots, `kvm_gmem_get_pfn`, shared
- * pages from `userspace_addr`): the upstream modes and rfc-1g-v1, which adds only the guest_memfd faultability map.
- */
-export function hasUpstreamKvm(env: ModelEnv): boolean {
-  return isUpstream(env) || env.mode === 'rfc-1g-v1';
-}
-
-/** True if the run reintroduces bug `id`. */
-export function hasVariant(env: ModelEnv, id: string): boolean {
-  return env.variant === id;
-}

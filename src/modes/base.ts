@@ -17,6 +17,7 @@ import { gupPin, gupUnpin, munmap } from '../procedures/gup.js';
 import { hostAccess } from '../procedures/hostAccess.js';
 import { gmemAttrIsPrivate, kvmGmemFaultUserMapping } from '../procedures/hostFault.js';
 import type { KernelPaths } from '../procedures/kernel.js';
+import type { OwnerOptions } from './table.js';
 import { inPlacePageFault, isPageFaultStale, kvmFaultinPfnInvalidSlot, kvmMaxPrivateMappingLevel, upstreamAttempt } from '../procedures/kvmPageFault.js';
 import { kvmRun } from '../procedures/kvmRun.js';
 import { memoryFailure } from '../procedures/memoryFailure.js';
@@ -114,4 +115,11 @@ export const BASE_PATHS: KernelPaths = {
   guest_gfn: inPlaceGuestGfn,
   kvm_memory_fault_exit_rc: efaultExitRc,
   kvm_hc_map_gpa_range: inPlaceMapGpaRange
+};
+
+/** The default owner options: the in-place design's (every other design names what differs). */
+export const BASE_OWNERS: OwnerOptions = {
+  folio: { freeHugetlbFolio: 'sync' },
+  gmem: { privacy: 'attributes', attributeSource: 'store', lruBatchOnAdd: false, splitOnAllocate: true, faultEncoding: 'present-faultable' },
+  kvm: { lpageHead: 'contained', gmemOnlyMemslots: false, gmemFlags: 'mmap' }
 };

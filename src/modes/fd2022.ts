@@ -6,7 +6,7 @@
  */
 import { MODE_SUMMARY } from '../model/modes.js';
 import { fallocateFd2022, fd2022MemoryFaultExitRc, fd2022PageFault } from '../procedures/fd2022.js';
-import { BASE_PATHS } from './base.js';
+import { BASE_OWNERS, BASE_PATHS } from './base.js';
 import type { ModeTable } from './table.js';
 
 /** The 2022 memfile_notifier design. */
@@ -14,6 +14,8 @@ export const FD_2022: ModeTable = {
   id: 'fd-2022',
   summary: MODE_SUMMARY['fd-2022'],
   paths: { ...BASE_PATHS, kvm_gmem_fallocate: fallocateFd2022, kvm_mmu_page_fault: fd2022PageFault, kvm_memory_fault_exit_rc: fd2022MemoryFaultExitRc },
+  // A page is private exactly when allocated in the backing store.
+  owners: { ...BASE_OWNERS, gmem: { ...BASE_OWNERS.gmem, attributeSource: 'allocation' } },
   hugetlbAllocator: false,
   actors: { lru: false, shm: true }
 };

@@ -11,6 +11,7 @@ import { v1Abort, v1CommitDone, v1SetShared, v1ShouldSetPrivate } from '../proce
 import { gmemNotFaultable } from '../procedures/hostFault.js';
 import { upstreamAttempt } from '../procedures/kvmPageFault.js';
 import { kvmGmemPunchHoleHugetlb } from '../procedures/punchHoleHuge.js';
+import { BASE_OWNERS } from './base.js';
 import type { ModeTable } from './table.js';
 import { UPSTREAM_KVM_PATHS } from './upstream.js';
 
@@ -28,6 +29,8 @@ export const RFC_1G_V1: ModeTable = {
     kvm_gmem_set_attributes_abort: v1Abort,
     kvm_mmu_do_page_fault: (req, attempt, ctx) => upstreamAttempt(req, attempt, ctx, { gmemInvalidateLock: true })
   },
+  // The guest_memfd keeps the faultability xarray (kvm_gmem_set_faultable) beside the VM's attributes.
+  owners: { ...BASE_OWNERS, gmem: { ...BASE_OWNERS.gmem, privacy: 'faultability' } },
   hugetlbAllocator: true,
   actors: { lru: false, shm: true }
 };

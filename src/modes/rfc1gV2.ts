@@ -7,7 +7,7 @@
 import { MODE_SUMMARY } from '../model/modes.js';
 import { kvmGmemConvert } from '../procedures/convertHuge.js';
 import { kvmGmemPunchHoleHugetlb } from '../procedures/punchHoleHuge.js';
-import { BASE_PATHS } from './base.js';
+import { BASE_OWNERS, BASE_PATHS } from './base.js';
 import type { ModeTable } from './table.js';
 
 /** The 1G RFC, v2. */
@@ -15,6 +15,7 @@ export const RFC_1G_V2: ModeTable = {
   id: 'rfc-1g-v2',
   summary: MODE_SUMMARY['rfc-1g-v2'],
   paths: { ...BASE_PATHS, kvm_gmem_convert_range: kvmGmemConvert, kvm_gmem_punch_hole: kvmGmemPunchHoleHugetlb },
+  owners: BASE_OWNERS,
   hugetlbAllocator: true,
   actors: { lru: false, shm: false }
 };

@@ -6,7 +6,7 @@
  * design.
  */
 import { MODE_SUMMARY } from '../model/modes.js';
-import { BASE_PATHS } from './base.js';
+import { BASE_OWNERS, BASE_PATHS } from './base.js';
 import type { ModeTable } from './table.js';
 
 /** The in-place RFC. */
@@ -14,6 +14,8 @@ export const RFC_INPLACE_V8: ModeTable = {
   id: 'rfc-inplace-v8',
   summary: MODE_SUMMARY['rfc-inplace-v8'],
   paths: BASE_PATHS,
+  // Folios added to the page cache are parked in an LRU-add batch (folio_add_lru), which conversions drain.
+  owners: { ...BASE_OWNERS, gmem: { ...BASE_OWNERS.gmem, lruBatchOnAdd: true } },
   hugetlbAllocator: false,
   actors: { lru: true, shm: false }
 };

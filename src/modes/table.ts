@@ -3,7 +3,24 @@
  * capabilities that decide which owners exist. A mode is one such table; a
  * variant (`src/variants`) is a patch over one, applied once when a run starts.
  */
+import type { FolioOptions } from '../machines/folioMachine.js';
+import type { GmemOptions } from '../machines/gmem/parts.js';
+import type { KvmOptions } from '../machines/kvm/options.js';
 import type { KernelPaths } from '../procedures/kernel.js';
+
+/**
+ * The owner behaviours a design configures, per owner kind. (The inode's
+ * allocator is not here: it follows the file's folio size, see
+ * {@link ModeTable.hugetlbAllocator}.)
+ */
+export type OwnerOptions = {
+  readonly folio: FolioOptions;
+  readonly gmem: Omit<GmemOptions, 'allocator'>;
+  readonly kvm: KvmOptions;
+};
+
+/** The owner kinds with options. */
+export type OptionOwner = keyof OwnerOptions;
 
 /** The kernel paths a patch may replace or wrap (the op tables are replaced through their entries' paths). */
 export type PathName = Exclude<keyof KernelPaths, 'vmmOps' | 'vcpuOps' | 'kworkerOps'>;
@@ -16,6 +33,8 @@ export interface ModeTable {
   readonly summary: string;
   /** The named kernel paths. */
   readonly paths: KernelPaths;
+  /** The owner behaviours. */
+  readonly owners: OwnerOptions;
   /** The guest_memfd can allocate from a HugeTLB subpool (huge folios of a run come from it: RFC 1G). */
   readonly hugetlbAllocator: boolean;
   /** The singleton owners the design has besides the VM, inode, address space and MMU. */
@@ -37,9 +56,13 @@ export type PathChange<K extends PathName> = (original: KernelPaths[K]) => Kerne
 /** Changes to some of a table's kernel paths. */
 export type PathPatch = { readonly [K in PathName]?: PathChange<K> };
 
+/** Changes to some owner options: per owner kind, the options that differ. */
+export type OwnerPatch = { readonly [K in OptionOwner]?: Partial<OwnerOptions[K]> };
+
 /** A patch over a protocol table: what a variant (or a design built on another) changes. */
 export interface ProtocolPatch {
   readonly paths?: PathPatch;
+  readonly owners?: OwnerPatch;
 }
 
 /** Applies `change` to path `name` of `paths`. */
@@ -55,7 +78,13 @@ export function applyPatch(table: ModeTable, patch: ProtocolPatch): ModeTable {
     if (!isPathName(paths, name)) throw new Error(`patch of mode ${table.id}: no kernel path named ${name}`);
     paths = applyPath(paths, name, changes);
   }
-  return { ...table, paths };
+  const o = patch.owners ?? {};
+  const owners: OwnerOptions = {
+    folio: { ...table.owners.folio, ...o.folio },
+    gmem: { ...table.owners.gmem, ...o.gmem },
+    kvm: { ...table.owners.kvm, ...o.kvm }
+  };
+  return { ...table, paths, owners };
 }
 
 function isPathName(paths: KernelPaths, name: string): name is PathName {

@@ -14,7 +14,7 @@ import { gmemNotInitShared, kvmGmemFaultUserMapping, noGmemMmapFault } from '../
 import type { KernelPaths } from '../procedures/kernel.js';
 import { upstreamPageFault } from '../procedures/kvmPageFault.js';
 import { gmemOnlyIfMmap } from '../procedures/memslots.js';
-import { BASE_PATHS } from './base.js';
+import { BASE_OWNERS, BASE_PATHS } from './base.js';
 import type { ModeTable } from './table.js';
 
 /** The KVM side every upstream-based design shares (RFC 1G-v1 builds on it too). */
@@ -30,6 +30,8 @@ export const UPSTREAM_6_8: ModeTable = {
   id: 'upstream-6.8',
   summary: MODE_SUMMARY['upstream-6.8'],
   paths: { ...UPSTREAM_KVM_PATHS, kvm_gmem_fault_user_mapping: noGmemMmapFault, kvm_gmem_fault_is_private: gmemNotInitShared },
+  // KVM_CREATE_GUEST_MEMFD takes no flags in 6.8 (no mmap, no INIT_SHARED).
+  owners: { ...BASE_OWNERS, kvm: { ...BASE_OWNERS.kvm, gmemFlags: 'none' } },
   hugetlbAllocator: false,
   actors: { lru: false, shm: true }
 };
@@ -44,6 +46,8 @@ export const UPSTREAM_6_18: ModeTable = {
     kvm_gmem_fault_is_private: gmemNotInitShared,
     kvm_memslot_gmem_only: gmemOnlyIfMmap
   },
+  // Memslots bound to an mmap-able guest_memfd are KVM_MEMSLOT_GMEM_ONLY.
+  owners: { ...BASE_OWNERS, kvm: { ...BASE_OWNERS.kvm, gmemOnlyMemslots: true } },
   hugetlbAllocator: false,
   actors: { lru: false, shm: true }
 };

@@ -75,95 +75,95 @@ export interface KernelPaths {
   // ---- guest_memfd: host mapping, allocation, truncation (virt/kvm/guest_memfd.c)
 
   /** `kvm_gmem_fault_user_mapping` (`.fault` of the guest_memfd mmap): host fault of file index `index`. B10, B12 replace it. */
-  kvm_gmem_fault_user_mapping(index: number, ctx: ProcContext): Proc<FaultResult>;
+  readonly kvm_gmem_fault_user_mapping: (index: number, ctx: ProcContext) => Proc<FaultResult>;
   /** The host fault's privacy check of file index `index` (in place: the attribute; RFC 1G-v1: not faultable; 6.18: not `INIT_SHARED`). */
-  kvm_gmem_fault_is_private(index: number, ctx: ProcContext): Proc<boolean>;
+  readonly kvm_gmem_fault_is_private: (index: number, ctx: ProcContext) => Proc<boolean>;
   /** `kvm_gmem_fallocate` allocate mode (O3). */
-  kvm_gmem_fallocate(op: FallocateOp, ctx: ProcContext): Proc<OpResult>;
+  readonly kvm_gmem_fallocate: (op: FallocateOp, ctx: ProcContext) => Proc<OpResult>;
   /** `kvm_gmem_punch_hole` (O4). B4 replaces it. */
-  kvm_gmem_punch_hole(op: PunchHoleOp, ctx: ProcContext): Proc<OpResult>;
+  readonly kvm_gmem_punch_hole: (op: PunchHoleOp, ctx: ProcContext) => Proc<OpResult>;
   /** `kvm_gmem_unbind` (O2, F-ae43). B7 replaces it. */
-  kvm_gmem_unbind(slot: string, gmem: string, ctx: ProcContext): Proc<void>;
+  readonly kvm_gmem_unbind: (slot: string, gmem: string, ctx: ProcContext) => Proc<void>;
 
   // ---- guest_memfd invalidation
 
   /** `kvm_gmem_invalidate_begin` over file indices `[start, end)`; returns what `kvm_gmem_invalidate_end` must close. B1 replaces it. */
-  kvm_gmem_invalidate_begin(start: number, end: number, filter: ZapFilter, ctx: ProcContext): Proc<GfnRanges>;
+  readonly kvm_gmem_invalidate_begin: (start: number, end: number, filter: ZapFilter, ctx: ProcContext) => Proc<GfnRanges>;
   /** `kvm_gmem_get_invalidate_filter`: the SPTEs a guest_memfd-originated invalidation zaps. B20 replaces it. */
-  kvm_gmem_get_invalidate_filter(requested: ZapFilter, ctx: ProcContext): ZapFilter;
+  readonly kvm_gmem_get_invalidate_filter: (requested: ZapFilter, ctx: ProcContext) => ZapFilter;
 
   // ---- conversions
 
   /** One attempt of the conversion ioctl of the design (`convert` op: in place `KVM_SET_MEMORY_ATTRIBUTES2`, or `KVM_GMEM_CONVERT_*`). */
-  kvm_gmem_convert_range(op: ConvertOp, ctx: ProcContext): Proc<OpResult>;
+  readonly kvm_gmem_convert_range: (op: ConvertOp, ctx: ProcContext) => Proc<OpResult>;
   /**
    * The to-private safety check of an in-place conversion of `[start, end)`
    * (`__kvm_gmem_set_attributes`: drain the LRU batches, then
    * `kvm_gmem_is_safe_for_conversion` per folio): `-EAGAIN` with the
    * `error_offset`, or null when safe. NOCHECK replaces it.
    */
-  kvm_gmem_check_conversion(start: number, end: number, ctx: ProcContext): Proc<OpResult | null>;
+  readonly kvm_gmem_check_conversion: (start: number, end: number, ctx: ProcContext) => Proc<OpResult | null>;
   /** `lru_add_drain_all`: drops the LRU-add batches' transient references. B18 replaces it. */
-  lru_add_drain_all(ctx: ProcContext): Proc<void>;
+  readonly lru_add_drain_all: (ctx: ProcContext) => Proc<void>;
   /** `kvm_gmem_is_safe_for_conversion` of one folio (refcount == nr_pages + the checker's lookup). B11 replaces it. */
-  kvm_gmem_is_safe_for_conversion(folio: string, ctx: ProcContext): Proc<FolioSafe>;
+  readonly kvm_gmem_is_safe_for_conversion: (folio: string, ctx: ProcContext) => Proc<FolioSafe>;
   /** `kvm_arch_gmem_invalidate` of file indices `[start, end)` on a conversion to shared (RFC 1G-v2, INV-16). B22 replaces it. */
-  kvm_gmem_convert_arch_invalidate(start: number, end: number, ctx: ProcContext): Proc<void>;
+  readonly kvm_gmem_convert_arch_invalidate: (start: number, end: number, ctx: ProcContext) => Proc<void>;
   /**
    * RFC 1G-v2: the split of a huge folio whose hugepage became (partly) shared
    * (`kvm_gmem_split_folio_in_filemap`): `split`, `busy` (unexpected references:
    * the conversion rolls back), or `kept` (not split). B12 replaces it.
    */
-  kvm_gmem_split_for_shared(folio: string, base: number, ctx: ProcContext): Proc<'split' | 'busy' | 'kept'>;
+  readonly kvm_gmem_split_for_shared: (folio: string, base: number, ctx: ProcContext) => Proc<'split' | 'busy' | 'kept'>;
 
   // ---- RFC 1G-v1: the guest_memfd faultability xarray
 
   /** Stores faultability `faultable` over `[start, end)` of `gmem` (`kvm_gmem_set_faultable`: `xa_store` per index). B13 replaces it. */
-  kvm_gmem_set_faultable(gmem: string, start: number, end: number, faultable: boolean, ctx: ProcContext): Proc<void>;
+  readonly kvm_gmem_set_faultable: (gmem: string, start: number, end: number, faultable: boolean, ctx: ProcContext) => Proc<void>;
   /** `kvm_gmem_should_set_attributes` before a change to private of GFNs `[start, end)` (RFC 1G-v1); upstream: nothing to do. */
-  kvm_gmem_should_set_attributes_private(start: number, end: number, ctx: ProcContext): Proc<ShouldSetPrivate>;
+  readonly kvm_gmem_should_set_attributes_private: (start: number, end: number, ctx: ProcContext) => Proc<ShouldSetPrivate>;
   /** After a change to shared of GFNs `[start, end)`: split the hugepages, set faultable (RFC 1G-v1); upstream: nothing. B21 replaces it. */
-  kvm_gmem_should_set_attributes_shared(start: number, end: number, ctx: ProcContext): Proc<void>;
+  readonly kvm_gmem_should_set_attributes_shared: (start: number, end: number, ctx: ProcContext) => Proc<void>;
   /** After a change to private committed: unlock the files `held` (RFC 1G-v1); upstream: nothing. */
-  kvm_gmem_set_attributes_done(held: readonly string[], ctx: ProcContext): Proc<void>;
+  readonly kvm_gmem_set_attributes_done: (held: readonly string[], ctx: ProcContext) => Proc<void>;
   /** A change to private aborted (`xa_reserve` failed): restore the faultability and unlock (RFC 1G-v1). */
-  kvm_gmem_set_attributes_abort(held: readonly string[], restore: readonly GmemRange[], ctx: ProcContext): Proc<void>;
+  readonly kvm_gmem_set_attributes_abort: (held: readonly string[], restore: readonly GmemRange[], ctx: ProcContext) => Proc<void>;
 
   // ---- KVM: attributes and memslots (virt/kvm/kvm_main.c, arch/x86/kvm/mmu/mmu.c)
 
   /** `kvm_pre_set_memory_attributes` for one memslot's part `[start, end)` of a change: `range_add`, then the arch hook. B2 replaces it. */
-  kvm_pre_set_memory_attributes(slot: string, start: number, end: number, filter: ZapFilter, withGmem: boolean, ctx: ProcContext): Proc<void>;
+  readonly kvm_pre_set_memory_attributes: (slot: string, start: number, end: number, filter: ZapFilter, withGmem: boolean, ctx: ProcContext) => Proc<void>;
   /** `kvm_arch_pre_set_memory_attributes` (x86): keep hugepages the change partly covers out, zap. B3, B19 replace it. */
-  kvm_arch_pre_set_memory_attributes(slot: string, start: number, end: number, filter: ZapFilter, withGmem: boolean, ctx: ProcContext): Proc<void>;
+  readonly kvm_arch_pre_set_memory_attributes: (slot: string, start: number, end: number, filter: ZapFilter, withGmem: boolean, ctx: ProcContext) => Proc<void>;
   /** The `KVM_MEMSLOT_GMEM_ONLY` decision at memslot creation, from the bound file's mmap support (6.18). */
-  kvm_memslot_gmem_only(fileSupportsMmap: boolean, ctx: ProcContext): boolean;
+  readonly kvm_memslot_gmem_only: (fileSupportsMmap: boolean, ctx: ProcContext) => boolean;
 
   // ---- KVM MMU: the stage-2 fault (arch/x86/kvm/mmu/)
 
   /** `kvm_mmu_page_fault` of the design for a guest access (O10). */
-  kvm_mmu_page_fault(req: FaultRequest, ctx: ProcContext): Proc<FaultOutcome>;
+  readonly kvm_mmu_page_fault: (req: FaultRequest, ctx: ProcContext) => Proc<FaultOutcome>;
   /** One round of the upstream fault (`kvm_mmu_do_page_fault` under SRCU), shared by guest faults and KVM_PRE_FAULT_MEMORY. */
-  kvm_mmu_do_page_fault(req: FaultRequest, attempt: number, ctx: ProcContext): Proc<Attempt>;
+  readonly kvm_mmu_do_page_fault: (req: FaultRequest, attempt: number, ctx: ProcContext) => Proc<Attempt>;
   /** `is_page_fault_stale` -> `mmu_invalidate_retry_gfn` under `mmu_lock`: true if the fault must retry. B15 replaces it. */
-  is_page_fault_stale(gfn: number, seq: number, ctx: ProcContext): Proc<boolean>;
+  readonly is_page_fault_stale: (gfn: number, seq: number, ctx: ProcContext) => Proc<boolean>;
   /** `kvm_max_private_mapping_level`: the largest leaf for a private fault on a folio at `base` of `order` (O11). B6 replaces it. */
-  kvm_max_private_mapping_level(req: FaultRequest, base: number, order: number, ctx: ProcContext): Proc<number>;
+  readonly kvm_max_private_mapping_level: (req: FaultRequest, base: number, order: number, ctx: ProcContext) => Proc<number>;
   /** `kvm_faultin_pfn` on a `KVM_MEMSLOT_INVALID` memslot: `-EAGAIN` for a prefetch (F-3ccb), else RET_PF_RETRY. B8 replaces it. */
-  kvm_faultin_pfn_invalid_slot(req: FaultRequest, ctx: ProcContext): Attempt;
+  readonly kvm_faultin_pfn_invalid_slot: (req: FaultRequest, ctx: ProcContext) => Attempt;
 
   // ---- KVM_PRE_FAULT_MEMORY (O13)
 
   /** `kvm_arch_vcpu_pre_fault_memory`: one chunk of a pre-fault; bytes mapped or an errno. B14 wraps it. */
-  kvm_arch_vcpu_pre_fault_memory(range: PrefaultRange, ctx: ProcContext): Proc<number | string>;
+  readonly kvm_arch_vcpu_pre_fault_memory: (range: PrefaultRange, ctx: ProcContext) => Proc<number | string>;
   /** `kvm_mmu_reload` for the vCPU's `mode`: the loaded root, or null if the root allocation failed. B9 wraps it. */
-  kvm_mmu_reload(mode: VcpuMode, ctx: ProcContext): Proc<string | null>;
+  readonly kvm_mmu_reload: (mode: VcpuMode, ctx: ProcContext) => Proc<string | null>;
 
   // ---- the guest side (KVM_RUN)
 
   /** The GFN a guest op's page `index` addresses, or null if no memslot maps it. */
-  guest_gfn(index: number, ctx: ProcContext): number | null;
+  readonly guest_gfn: (index: number, ctx: ProcContext) => number | null;
   /** The KVM_RUN return code of an access that ended in a memory-fault exit (`-EFAULT`; fd-2022: `KVM_EXIT_MEMORY_ERROR`). */
-  kvm_memory_fault_exit_rc(ctx: ProcContext): string;
+  readonly kvm_memory_fault_exit_rc: (ctx: ProcContext) => string;
   /** The VMM's handling of the `KVM_HC_MAP_GPA_RANGE` exit (selftests' `handle_exit_hypercall`); returns `hypercall.ret`. */
-  kvm_hc_map_gpa_range(op: MapGpaRangeOp, ctx: ProcContext): Proc<string>;
+  readonly kvm_hc_map_gpa_range: (op: MapGpaRangeOp, ctx: ProcContext) => Proc<string>;
 }

@@ -4,12 +4,11 @@
  */
 import { createActor } from 'xstate';
 import type { ActorPort } from '../events/actorPort.js';
-import { type FolioOptions, folioMachine } from '../machines/folioMachine.js';
+import { folioMachine } from '../machines/folioMachine.js';
 import { initialBindings } from '../machines/gmem/bindings.js';
 import { gmemInode } from '../machines/gmem/inode.js';
-import type { GmemOptions } from '../machines/gmem/parts.js';
 import { hwpoisonMachine } from '../machines/hwpoisonMachine.js';
-import { type KvmOptions, kvmParts, routeKvm } from '../machines/kvm/kvm.js';
+import { kvmParts, routeKvm } from '../machines/kvm/kvm.js';
 import { kworkerMachine } from '../machines/kworkerMachine.js';
 import { lruMachine } from '../machines/lruMachine.js';
 import { mmParts, routeMm } from '../machines/mm/mm.js';
@@ -21,7 +20,8 @@ import { vmmThreadMachine } from '../machines/vmmThreadMachine.js';
 import { runKworkerOp, runVcpuOp, runVmmOp } from '../procedures/dispatch.js';
 import type { KernelPaths } from '../procedures/kernel.js';
 import type { SpawnInputs } from '../model/actors.js';
-import { hasVariant, type ModelEnv } from '../model/env.js';
+import type { ModelEnv } from '../model/env.js';
+import type { OwnerOptions } from '../modes/table.js';
 import { usesHugetlb } from '../model/hugetlb.js';
 import { compositeOwner, machineOwner, type Owner } from '../runtime/owner.js';
 import type { ActorFactories } from '../runtime/world.js';
@@ -32,47 +32,8 @@ function gmemEnv(env: ModelEnv, input: SpawnInputs['gmem']): ModelEnv {
   return { ...env, pages: input.pages, initShared: input.initShared === true, gmemMmap: input.mmap === true, folioOrder: 0, binding: null };
 }
 
-/**
- * The folio owner's options in `env`: variant B17 defers a HugeTLB folio's
- * return to the subpool to a kernel worker; otherwise `free_folio` returns it
- * synchronously.
- */
-export function folioOptions(env: ModelEnv): FolioOptions {
-  return { freeHugetlbFolio: hasVariant(env, 'B17') ? 'deferred-worker' : 'sync' };
-}
-
-/**
- * The VM owner's options for `env` (see {@link KvmOptions}): B5 reads the head hugepage's
- * `lpage_info` beyond the memslot; 6.18 has GMEM_ONLY memslots; 6.8 takes no guest_memfd flags.
- * (The KVM MMU and the address space have no options.)
- */
-export function kvmOptions(env: ModelEnv): KvmOptions {
-  return {
-    lpageHead: hasVariant(env, 'B5') ? 'base-in-slot' : 'contained',
-    gmemOnlyMemslots: env.mode === 'upstream-6.18',
-    gmemFlags: env.mode === 'upstream-6.8' ? 'none' : 'mmap'
-  };
-}
-
-/**
- * The guest_memfd inode's owner options in `env` (see {@link GmemOptions}):
- * HugeTLB allocator in the RFC 1G modes with huge folios; the faultability
- * xarray in rfc-1g-v1 (encoding flipped by B13-INV); private-iff-allocated in
- * fd-2022; the LRU-add batch in rfc-inplace-v8; no split on allocation in B12.
- */
-export function gmemOptions(env: ModelEnv): GmemOptions {
-  return {
-    allocator: usesHugetlb(env) ? 'hugetlb' : 'buddy',
-    privacy: env.mode === 'rfc-1g-v1' ? 'faultability' : 'attributes',
-    attributeSource: env.mode === 'fd-2022' ? 'allocation' : 'store',
-    lruBatchOnAdd: env.mode === 'rfc-inplace-v8',
-    splitOnAllocate: !hasVariant(env, 'B12'),
-    faultEncoding: hasVariant(env, 'B13-INV') ? 'present-unfaultable' : 'present-faultable'
-  };
-}
-
 /** The guest_memfd inode `id` (a composite owner, `src/machines/gmem/inode.ts`) in the guest_memfd's own `env`. */
-function gmemOwner(id: string, port: ActorPort, env: ModelEnv): Owner {
+function gmemOwner(id: string, port: ActorPort, env: ModelEnv, owners: OwnerOptions): Owner {
   const params = {
     pages: env.pages,
     folioOrder: env.folioOrder,
@@ -80,16 +41,21 @@ function gmemOwner(id: string, port: ActorPort, env: ModelEnv): Owner {
     initShared: env.initShared,
     ...(env.hugePoolPages === undefined ? {} : { hugePoolPages: env.hugePoolPages })
   };
-  const inode = gmemInode({ port, params, options: gmemOptions(env), bindings: initialBindings(env, id) });
+  const inode = gmemInode({ port, params, options: { ...owners.gmem, allocator: usesHugetlb(env) ? 'hugetlb' : 'buddy' }, bindings: initialBindings(env, id) });
   return compositeOwner(id, inode.parts, inode.route);
 }
 
-/** Actor factories for a run in `env`. */
-export function actorFactories(env: ModelEnv, kernel: KernelPaths): ActorFactories {
-  const folio = folioOptions(env);
+/**
+ * Actor factories for a run in `env` with the design's kernel paths and owner
+ * options (the run's protocol table, variant applied).
+ */
+export function actorFactories(env: ModelEnv, table: { readonly paths: KernelPaths; readonly owners: OwnerOptions }): ActorFactories {
+  const kernel = table.paths;
+  const owners = table.owners;
+  const folio = owners.folio;
   return {
-    gmem: (id, port: ActorPort, input) => gmemOwner(id, port, gmemEnv(env, input)),
-    kvm: (id, port) => compositeOwner(id, kvmParts({ port, env, options: kvmOptions(env) }), routeKvm),
+    gmem: (id, port: ActorPort, input) => gmemOwner(id, port, gmemEnv(env, input), owners),
+    kvm: (id, port) => compositeOwner(id, kvmParts({ port, env, options: owners.kvm }), routeKvm),
     shm: (id, port) => machineOwner(id, shmemMachine, createActor(shmemMachine, { input: { port } }).start()),
     kworker: (id, port, input) =>
       machineOwner(id, kworkerMachine, createActor(kworkerMachine, { input: { port, env, program: input.program, run: runKworkerOp, kernel } }).start()),

@@ -150,7 +150,7 @@ export function runSchedule(opts: RunOptions): RunResult {
   const strategy = opts.strategy ?? new RandomStrategy(opts.seed);
   const env = envOf(opts.scenario, variant, table);
   const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
-  const world = new World({ strategy, factories: actorFactories(env, table.paths), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
+  const world = new World({ strategy, factories: actorFactories(env, table), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
   const ignore = opts.ignore ?? [];
   const monitor = opts.check === false ? null : new Monitor(header, ignore.length === 0 ? CHECKERS : CHECKERS.filter((c) => !ignore.includes(c.id)));
   const stopOnViolation = opts.stopOnViolation !== false;

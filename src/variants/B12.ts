@@ -23,7 +23,8 @@ export const V_B12 = defineVariant({
         },
       // ...and the host fault maps it whole (no WARN_ON_ONCE(folio_test_large(folio))).
       kvm_gmem_fault_user_mapping: () => (index, ctx) => kvmGmemFaultUserMapping(index, ctx, { invalidateLock: true, mapLargeFolios: true })
-      // TODO(protocol modules): the inode's split at allocation goes with the owner options.
-    }
+    },
+    // ...nor right after allocation when its hugepage has a shared index.
+    owners: { gmem: { splitOnAllocate: false } }
   }
 });

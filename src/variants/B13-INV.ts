@@ -16,7 +16,8 @@ export const V_B13_INV = defineVariant({
   patch: {
     paths: {
       kvm_gmem_set_faultable: () => rangeStoreFaultable
-      // TODO(protocol modules): the inverted encoding goes with the inode's owner options.
-    }
+    },
+    // Presence in the xarray means unfaultable.
+    owners: { gmem: { faultEncoding: 'present-unfaultable' } }
   }
 });

@@ -13,8 +13,7 @@ export const V_B17 = defineVariant({
   breaks: 'INV-11',
   scenario: 'hugepage-punch-refallocate',
   patch: {
-    paths: {
-      // TODO(protocol modules): the folio's deferred free goes with the owner options.
-    }
+    // free_folio queued to a kernel worker: the huge page goes back to the subpool some steps after the last put.
+    owners: { folio: { freeHugetlbFolio: 'deferred-worker' } }
   }
 });

@@ -13,8 +13,8 @@ export const V_B5 = defineVariant({
   breaks: 'INV-8',
   scenario: 'upstream-lpage-head',
   patch: {
-    paths: {
-      // TODO(protocol modules): the VM's lpage head check goes with the owner options.
-    }
+    // kvm_arch_post_set_memory_attributes before F-992b: the head hugepage is evaluated whenever its aligned gfn
+    // is inside the memslot, reading lpage_info past the memslot's end.
+    owners: { kvm: { lpageHead: 'base-in-slot' } }
   }
 });
