@@ -12,11 +12,46 @@
  */
 import type { AnyActorRef, AnyStateMachine, EventObject } from 'xstate';
 
-/** One machine of a composite owner: its name (the route's answer), definition and started actor. */
+/**
+ * One machine of a composite owner: its name (the route's answer), definition
+ * and actor. The actor may start lazily, at its first message or the first read
+ * of a sibling (a part that records nothing at creation need not cost a start
+ * in a run that never uses it); {@link Part.started} says whether it did.
+ */
 export interface Part<N extends string = string> {
   readonly name: N;
   readonly machine: AnyStateMachine;
-  readonly ref: AnyActorRef;
+  /** The part's actor, started now if it was not. */
+  readonly ref: () => AnyActorRef;
+  /** True once the actor exists. */
+  readonly started: () => boolean;
+}
+
+/** An actor created on first use. */
+export interface Lazy<A> {
+  /** The actor, created (and started) now if it was not. */
+  get(): A;
+  /** True once created. */
+  started(): boolean;
+}
+
+/** An actor `create` makes on first use (`create` must start it). */
+export function lazy<A>(create: () => A): Lazy<A> {
+  let actor: A | null = null;
+  return {
+    get: () => (actor ??= create()),
+    started: () => actor !== null
+  };
+}
+
+/** An actor started now, as a {@link Lazy} (for parts that record their creation facts in order). */
+export function eager<A>(actor: A): Lazy<A> {
+  return { get: () => actor, started: () => true };
+}
+
+/** The {@link Part} of a lazily or eagerly created actor. */
+export function part<N extends string>(name: N, machine: AnyStateMachine, actor: Lazy<AnyActorRef>): Part<N> {
+  return { name, machine, ref: () => actor.get(), started: () => actor.started() };
 }
 
 /** A sibling part as another part sees it. */
@@ -33,9 +68,10 @@ export interface SiblingActor<Ctx, Ev extends EventObject> {
   send(ev: Ev): void;
 }
 
-/** The {@link Sibling} view of a started actor. */
-export function siblingOf<Ctx, Ev extends EventObject>(ref: SiblingActor<Ctx, Ev>): Sibling<Ctx, Ev> {
-  return { read: () => ref.getSnapshot().context, send: (ev) => ref.send(ev) };
+/** The {@link Sibling} view of an actor (a lazy one starts at the first read or send). */
+export function siblingOf<Ctx, Ev extends EventObject>(ref: SiblingActor<Ctx, Ev> | Lazy<SiblingActor<Ctx, Ev>>): Sibling<Ctx, Ev> {
+  if ('getSnapshot' in ref) return { read: () => ref.getSnapshot().context, send: (ev) => ref.send(ev) };
+  return { read: () => ref.get().getSnapshot().context, send: (ev) => ref.get().send(ev) };
 }
 
 /**

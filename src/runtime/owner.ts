@@ -107,8 +107,20 @@ export interface Owner {
   deliver(msg: Delivered, observer: DeliveryObserver | undefined): void;
   /** True if the owner is blocked waiting for a reply (a state tagged `waiting`). */
   waiting(): boolean;
-  /** The owner's machines. */
-  readonly parts: readonly OwnerPart[];
+  /** The owner's machines started so far (a composite owner starts some parts at their first use). */
+  parts(): readonly OwnerPart[];
+  /** Calls `onError` with any error a machine of the owner raises (those started later included). */
+  watch(onError: (error: unknown) => void): void;
+}
+
+/** A part as a composite owner receives it: its actor may start lazily. */
+export interface PartSpec {
+  readonly name: string;
+  readonly machine: AnyStateMachine;
+  /** The part's actor, started now if it was not. */
+  readonly ref: () => AnyActorRef;
+  /** True once the actor exists. */
+  readonly started: () => boolean;
 }
 
 function stateOf(ref: AnyActorRef): { value: unknown; hasTag(tag: string): boolean } {
@@ -126,27 +138,59 @@ function deliverTo(actor: string, part: OwnerPart, msg: Delivered, observer: Del
 /** An owner that is one started xstate actor of `machine`. */
 export function machineOwner(actor: string, machine: AnyStateMachine, ref: AnyActorRef): Owner {
   const part: OwnerPart = { name: '', machine, ref };
+  const parts = [part];
   return {
-    parts: [part],
+    parts: () => parts,
     deliver: (msg, observer) => deliverTo(actor, part, msg, observer),
-    waiting: () => stateOf(ref).hasTag('waiting')
+    waiting: () => stateOf(ref).hasTag('waiting'),
+    watch: (onError) => {
+      ref.subscribe({ error: onError });
+    }
   };
 }
 
 /**
  * An owner made of several machines; `route` names the part that owns each
- * message (undefined: no part does, a model error).
+ * message (undefined: no part does, a model error). A part whose actor has
+ * not started yet starts at its first message (or when a sibling first reads
+ * it); until then it is not waiting and has no state to observe.
  */
-export function compositeOwner(actor: string, parts: readonly OwnerPart[], route: (msg: Delivered) => string | undefined): Owner {
-  const byName = new Map(parts.map((p) => [p.name, p]));
+export function compositeOwner(actor: string, specs: readonly PartSpec[], route: (msg: Delivered) => string | undefined): Owner {
+  const byName = new Map(specs.map((p) => [p.name, p]));
+  const started: OwnerPart[] = [];
+  const known = new Set<string>();
+  let onError: ((error: unknown) => void) | null = null;
+  /** Takes note of the parts started since the last look (their errors are watched from then on). */
+  const refresh = (): void => {
+    if (known.size === specs.length) return;
+    for (const spec of specs) {
+      if (known.has(spec.name) || !spec.started()) continue;
+      known.add(spec.name);
+      const ref = spec.ref();
+      started.push({ name: spec.name, machine: spec.machine, ref });
+      if (onError !== null) ref.subscribe({ error: onError });
+    }
+  };
   return {
-    parts,
+    parts: () => {
+      refresh();
+      return started;
+    },
     deliver: (msg, observer) => {
       const name = route(msg);
-      const part = name === undefined ? undefined : byName.get(name);
-      if (part === undefined) throw new UnacceptedMessage(actor, actor, '(no part)', msg.type, msg.from);
-      deliverTo(actor, part, msg, observer);
+      const spec = name === undefined ? undefined : byName.get(name);
+      if (spec === undefined) throw new UnacceptedMessage(actor, actor, '(no part)', msg.type, msg.from);
+      deliverTo(actor, { name: spec.name, machine: spec.machine, ref: spec.ref() }, msg, observer);
+      refresh();
     },
-    waiting: () => parts.some((p) => stateOf(p.ref).hasTag('waiting'))
+    waiting: () => {
+      refresh();
+      return started.some((p) => stateOf(p.ref).hasTag('waiting'));
+    },
+    watch: (handler) => {
+      onError = handler;
+      for (const p of started) p.ref.subscribe({ error: handler });
+      refresh();
+    }
   };
 }

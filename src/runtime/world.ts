@@ -93,13 +93,9 @@ export class World {
     const factory: ActorFactory<K> | undefined = this.options.factories[kind];
     if (factory === undefined) throw new ModelError(`no actor kind ${kind}`, this.stepNo);
     const owner = factory(id, this.portFor(id), input);
-    for (const part of owner.parts) {
-      part.ref.subscribe({
-        error: (error: unknown) => {
-          this.failure ??= { error, actor: id };
-        }
-      });
-    }
+    owner.watch((error: unknown) => {
+      this.failure ??= { error, actor: id };
+    });
     this.actors.set(id, { id, kind, owner });
   }
 

@@ -26,7 +26,7 @@ function mmu() {
     return sent[before]?.msg;
   };
   /** Part name -> its state value. */
-  const state = (): Record<string, unknown> => Object.fromEntries(owner.parts.map((p) => [p.name, p.ref.getSnapshot().value]));
+  const state = (): Record<string, unknown> => Object.fromEntries(owner.parts().map((p) => [p.name, p.ref.getSnapshot().value]));
   return { owner, sent, recorded, send, state };
 }
 

@@ -26,7 +26,8 @@
  * The inode never checks who holds the `invalidate_lock` around its other
  * requests: lock discipline is an invariant (INV-4) checked on the log.
  */
-import { type Actor, type AnyActorRef, type AnyStateMachine, createActor } from 'xstate';
+import { type Actor, createActor } from 'xstate';
+import { eager, type Lazy, lazy, type Part, part as partOf } from '../composite.js';
 import type { Message } from '../../events/messages.js';
 import type { GmemInbox } from '../../events/protocol/index.js';
 import { faultableRuns } from '../../model/faultability.js';
@@ -44,7 +45,7 @@ import type { PartInput } from './parts.js';
 export type GmemPartName = 'file' | 'bindings' | 'attributes' | 'faultability' | 'hugetlb' | 'filemap' | 'invalidateLock';
 
 /** One started part (the shape of the runtime's `OwnerPart`). */
-export type GmemPart = { readonly name: GmemPartName; readonly machine: AnyStateMachine; readonly ref: AnyActorRef };
+export type GmemPart = Part<GmemPartName>;
 
 /** The inode's parts and its route (for `compositeOwner`). */
 export type GmemInode = {
@@ -109,13 +110,10 @@ export function gmemInode(input: GmemInodeInput): GmemInode {
   const nr = 2 ** params.folioOrder;
   const reservation = options.allocator === 'hugetlb' ? reserveSubpool(params.pages, nr, params.hugePoolPages ?? Math.ceil(params.pages / nr)) : null;
   if (reservation !== null && !reservation.ok) {
-    const noFile = createActor(gmemNoFileMachine, { input: { ...part, rc: reservation.rc, globalFree: reservation.globalFree } }).start();
-    const lock = createActor(rwLockMachine, { input: { port, name: 'invalidate' } }).start();
+    const noFile = eager(createActor(gmemNoFileMachine, { input: { ...part, rc: reservation.rc, globalFree: reservation.globalFree } }).start());
+    const lock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'invalidate' } }).start());
     return {
-      parts: [
-        { name: 'file', machine: gmemNoFileMachine, ref: noFile },
-        { name: 'invalidateLock', machine: rwLockMachine, ref: lock }
-      ],
+      parts: [partOf('file', gmemNoFileMachine, noFile), partOf('invalidateLock', rwLockMachine, lock)],
       route: routeNoFile
     };
   }
@@ -141,22 +139,26 @@ export function gmemInode(input: GmemInodeInput): GmemInode {
     faultability !== null
       ? (start, end) => faultableRuns(faultability.getSnapshot().context.xarray, start, end).faultable.includes(true)
       : (start, end) => attributes.getSnapshot().context.attrs.find(start, end, false) >= 0;
-  const filemap: Actor<typeof gmemFilemapMachine> = createActor(gmemFilemapMachine, {
-    input: {
-      ...part,
-      hugetlb: hugetlb === null ? null : { read: () => hugetlb.getSnapshot().context, send: (ev) => hugetlb.send(ev) },
-      attributes: { read: () => attributes.getSnapshot().context, send: (ev) => attributes.send(ev) },
-      anyShared
-    }
-  }).start();
-  const lock = createActor(rwLockMachine, { input: { port, name: 'invalidate' } }).start();
+  // The page cache and the lock record nothing at creation: they start at their first use.
+  const filemapActor: Lazy<Actor<typeof gmemFilemapMachine>> = lazy(() =>
+    createActor(gmemFilemapMachine, {
+      input: {
+        ...part,
+        hugetlb: hugetlb === null ? null : { read: () => hugetlb.getSnapshot().context, send: (ev) => hugetlb.send(ev) },
+        attributes: { read: () => attributes.getSnapshot().context, send: (ev) => attributes.send(ev) },
+        anyShared
+      }
+    }).start()
+  );
+  const filemap = { getSnapshot: () => filemapActor.get().getSnapshot(), send: (ev: Parameters<Actor<typeof gmemFilemapMachine>['send']>[0]) => filemapActor.get().send(ev) };
+  const lock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'invalidate' } }).start());
   const parts: GmemPart[] = [
-    { name: 'file', machine: gmemFileMachine, ref: file },
-    { name: 'bindings', machine: gmemBindingsMachine, ref: bindings },
-    { name: 'attributes', machine: gmemAttributesMachine, ref: attributes }
+    partOf('file', gmemFileMachine, eager(file)),
+    partOf('bindings', gmemBindingsMachine, eager(bindings)),
+    partOf('attributes', gmemAttributesMachine, eager(attributes))
   ];
-  if (faultability !== null) parts.push({ name: 'faultability', machine: gmemFaultabilityMachine, ref: faultability });
-  if (hugetlb !== null) parts.push({ name: 'hugetlb', machine: gmemHugetlbMachine, ref: hugetlb });
-  parts.push({ name: 'filemap', machine: gmemFilemapMachine, ref: filemap }, { name: 'invalidateLock', machine: rwLockMachine, ref: lock });
+  if (faultability !== null) parts.push(partOf('faultability', gmemFaultabilityMachine, eager(faultability)));
+  if (hugetlb !== null) parts.push(partOf('hugetlb', gmemHugetlbMachine, eager(hugetlb)));
+  parts.push(partOf('filemap', gmemFilemapMachine, filemapActor), partOf('invalidateLock', rwLockMachine, lock));
   return { parts, route };
 }

@@ -25,7 +25,7 @@ import type { KvmInbox } from '../../events/protocol/index.js';
 import type { ModelEnv } from '../../model/env.js';
 import type { RangeMap } from '../../model/rangeMap.js';
 import { memslotsOf, vmTypeOf } from '../../model/vm.js';
-import { type Part, routeBy } from '../composite.js';
+import { eager, lazy, type Part, part, routeBy } from '../composite.js';
 import { rwLockMachine } from '../rwLockMachine.js';
 import { kvmAttributesMachine } from './attributes.js';
 import { kvmMemslotsMachine } from './memslots.js';
@@ -42,23 +42,24 @@ export type KvmPartName = 'vm' | 'attributes' | 'memslots' | 'srcu' | 'slotsLock
 /** What the VM is built from: its port, the run's environment (VM type, set-up memslots) and its options. */
 export type KvmInput = { readonly port: ActorPort; readonly env: ModelEnv; readonly options: KvmOptions };
 
-/** Creates and starts the VM's parts (facts `VmCreated`, then `MemslotCreated` per set-up memslot). */
+/** Creates the VM's parts (started now, or at their first use) (facts `VmCreated`, then `MemslotCreated` per set-up memslot). */
 export function kvmParts(input: KvmInput): readonly Part<KvmPartName>[] {
   const { port, env, options } = input;
-  const vm = createActor(kvmVmMachine, { input: { port, options, type: vmTypeOf(env) } }).start();
-  const attributes = createActor(kvmAttributesMachine, { input: { port } }).start();
-  const attrs = (): RangeMap<boolean> => attributes.getSnapshot().context.attrs;
-  const memslots = createActor(kvmMemslotsMachine, { input: { port, options, attrs, initial: memslotsOf(env), gmemMmap: env.gmemMmap === true } }).start();
-  const srcu = createActor(kvmSrcuMachine, { input: { port } }).start();
-  const slotsLock = createActor(rwLockMachine, { input: { port, name: 'slots' } }).start();
-  const mmuNotifier = createActor(kvmMmuNotifierMachine, { input: { port } }).start();
+  // vm and memslots record their creation facts now, in this order; the others start at their first use.
+  const vm = eager(createActor(kvmVmMachine, { input: { port, options, type: vmTypeOf(env) } }).start());
+  const attributes = lazy(() => createActor(kvmAttributesMachine, { input: { port } }).start());
+  const attrs = (): RangeMap<boolean> => attributes.get().getSnapshot().context.attrs;
+  const memslots = eager(createActor(kvmMemslotsMachine, { input: { port, options, attrs, initial: memslotsOf(env), gmemMmap: env.gmemMmap === true } }).start());
+  const srcu = lazy(() => createActor(kvmSrcuMachine, { input: { port } }).start());
+  const slotsLock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'slots' } }).start());
+  const mmuNotifier = lazy(() => createActor(kvmMmuNotifierMachine, { input: { port } }).start());
   return [
-    { name: 'vm', machine: kvmVmMachine, ref: vm },
-    { name: 'attributes', machine: kvmAttributesMachine, ref: attributes },
-    { name: 'memslots', machine: kvmMemslotsMachine, ref: memslots },
-    { name: 'srcu', machine: kvmSrcuMachine, ref: srcu },
-    { name: 'slotsLock', machine: rwLockMachine, ref: slotsLock },
-    { name: 'mmuNotifier', machine: kvmMmuNotifierMachine, ref: mmuNotifier }
+    part('vm', kvmVmMachine, vm),
+    part('attributes', kvmAttributesMachine, attributes),
+    part('memslots', kvmMemslotsMachine, memslots),
+    part('srcu', kvmSrcuMachine, srcu),
+    part('slotsLock', rwLockMachine, slotsLock),
+    part('mmuNotifier', kvmMmuNotifierMachine, mmuNotifier)
   ];
 }
 

@@ -14,7 +14,7 @@
 import { createActor } from 'xstate';
 import type { ActorPort } from '../../events/actorPort.js';
 import type { MmInbox } from '../../events/protocol/index.js';
-import { type Part, routeBy, siblingOf } from '../composite.js';
+import { lazy, type Part, part, routeBy, siblingOf } from '../composite.js';
 import { mmuGatherMachine } from './mmuGather.js';
 import { mmPageTableMachine } from './pageTable.js';
 
@@ -27,11 +27,11 @@ export type MmInput = { readonly port: ActorPort; readonly gmem: string };
 /** Creates and starts the address space's parts (no facts at creation). */
 export function mmParts(input: MmInput): readonly Part<MmPartName>[] {
   const { port, gmem } = input;
-  const mmuGather = createActor(mmuGatherMachine, { input: { port } }).start();
-  const pageTable = createActor(mmPageTableMachine, { input: { port, gmem, gather: siblingOf(mmuGather) } }).start();
+  const mmuGather = lazy(() => createActor(mmuGatherMachine, { input: { port } }).start());
+  const pageTable = lazy(() => createActor(mmPageTableMachine, { input: { port, gmem, gather: siblingOf(mmuGather) } }).start());
   return [
-    { name: 'pageTable', machine: mmPageTableMachine, ref: pageTable },
-    { name: 'mmuGather', machine: mmuGatherMachine, ref: mmuGather }
+    part('pageTable', mmPageTableMachine, pageTable),
+    part('mmuGather', mmuGatherMachine, mmuGather)
   ];
 }
 

@@ -18,7 +18,7 @@
 import { createActor } from 'xstate';
 import type { ActorPort } from '../../events/actorPort.js';
 import type { MmuInbox } from '../../events/protocol/index.js';
-import { type Part, routeBy, siblingOf } from '../composite.js';
+import { lazy, type Part, part, routeBy, siblingOf } from '../composite.js';
 import { rwLockMachine } from '../rwLockMachine.js';
 import { mmuInvalidationMachine } from './invalidation.js';
 import { mmuTdpMachine } from './tdp.js';
@@ -33,15 +33,15 @@ export type MmuInput = { readonly port: ActorPort };
 /** Creates and starts the MMU's parts (no facts at creation). */
 export function mmuParts(input: MmuInput): readonly Part<MmuPartName>[] {
   const { port } = input;
-  const mmuLock = createActor(rwLockMachine, { input: { port, name: 'mmu' } }).start();
-  const invalidation = createActor(mmuInvalidationMachine, { input: { port } }).start();
-  const tlb = createActor(mmuTlbMachine, { input: { port } }).start();
-  const tdp = createActor(mmuTdpMachine, { input: { port, tlb: siblingOf(tlb) } }).start();
+  const mmuLock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'mmu' } }).start());
+  const invalidation = lazy(() => createActor(mmuInvalidationMachine, { input: { port } }).start());
+  const tlb = lazy(() => createActor(mmuTlbMachine, { input: { port } }).start());
+  const tdp = lazy(() => createActor(mmuTdpMachine, { input: { port, tlb: siblingOf(tlb) } }).start());
   return [
-    { name: 'mmuLock', machine: rwLockMachine, ref: mmuLock },
-    { name: 'invalidation', machine: mmuInvalidationMachine, ref: invalidation },
-    { name: 'tlb', machine: mmuTlbMachine, ref: tlb },
-    { name: 'tdp', machine: mmuTdpMachine, ref: tdp }
+    part('mmuLock', rwLockMachine, mmuLock),
+    part('invalidation', mmuInvalidationMachine, invalidation),
+    part('tlb', mmuTlbMachine, tlb),
+    part('tdp', mmuTdpMachine, tdp)
   ];
 }
 
