@@ -10,7 +10,8 @@
  * event, synchronously, at the point of its action where the change happens
  * (so facts and messages keep their order).
  */
-import type { AnyActorRef, AnyStateMachine, EventObject } from 'xstate';
+import { type AnyActorRef, type AnyStateMachine, type EventObject, StateMachine } from 'xstate';
+import { acceptanceOf, accepts, activeLeaves } from './acceptance.js';
 
 /**
  * One machine of a composite owner: its name (the route's answer), definition
@@ -64,14 +65,27 @@ export interface Sibling<Ctx, Ev extends EventObject> {
 
 /** The started actor behind a sibling (structurally: any xstate actor of a machine with context `Ctx` accepting `Ev`). */
 export interface SiblingActor<Ctx, Ev extends EventObject> {
-  getSnapshot(): { readonly context: Ctx };
+  readonly logic: unknown;
+  getSnapshot(): { readonly context: Ctx; readonly value: unknown };
   send(ev: Ev): void;
+}
+
+/** Sends internal event `ev` to `actor` after checking that its current state declares it (else a model error naming both). */
+function sendChecked<Ctx, Ev extends EventObject>(actor: SiblingActor<Ctx, Ev>, ev: Ev): void {
+  const logic = actor.logic;
+  if (logic instanceof StateMachine) {
+    const leaves = activeLeaves(actor.getSnapshot().value);
+    if (!accepts(acceptanceOf(logic), leaves, ev.type)) {
+      throw new Error(`machine ${String(logic.id)} in state ${leaves.join(',')} does not accept internal event ${ev.type}`);
+    }
+  }
+  actor.send(ev);
 }
 
 /** The {@link Sibling} view of an actor (a lazy one starts at the first read or send). */
 export function siblingOf<Ctx, Ev extends EventObject>(ref: SiblingActor<Ctx, Ev> | Lazy<SiblingActor<Ctx, Ev>>): Sibling<Ctx, Ev> {
-  if ('getSnapshot' in ref) return { read: () => ref.getSnapshot().context, send: (ev) => ref.send(ev) };
-  return { read: () => ref.get().getSnapshot().context, send: (ev) => ref.get().send(ev) };
+  if ('getSnapshot' in ref) return { read: () => ref.getSnapshot().context, send: (ev) => sendChecked(ref, ev) };
+  return { read: () => ref.get().getSnapshot().context, send: (ev) => sendChecked(ref.get(), ev) };
 }
 
 /**

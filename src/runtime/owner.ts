@@ -12,6 +12,9 @@
  */
 import type { AnyActorRef, AnyStateMachine } from 'xstate';
 import type { Delivered } from '../events/messages.js';
+import { accepts, acceptanceOf, activeLeaves } from '../machines/acceptance.js';
+
+export { acceptanceOf, activeLeaves, type AcceptanceTable } from '../machines/acceptance.js';
 
 /** A message the receiving state does not declare: a bug of the model, not a protocol violation. */
 export class UnacceptedMessage extends Error {
@@ -25,63 +28,6 @@ export class UnacceptedMessage extends Error {
     super(`${owner}: machine ${machine} in state ${state} does not accept ${messageType} (from ${from})`);
     this.name = 'UnacceptedMessage';
   }
-}
-
-/** Structural view of an xstate state node (what the acceptance tables read). */
-interface NodeView {
-  readonly path: readonly string[];
-  readonly states: Readonly<Record<string, NodeView>>;
-  readonly ownEvents: readonly string[];
-}
-
-/** Per machine: leaf state path -> event types accepted there (declared on the leaf or an ancestor). */
-export type AcceptanceTable = ReadonlyMap<string, ReadonlySet<string>>;
-
-const tables = new WeakMap<object, AcceptanceTable>();
-
-/** The acceptance table of a machine definition (computed once per machine). */
-export function acceptanceOf(machine: AnyStateMachine): AcceptanceTable {
-  let t = tables.get(machine);
-  if (t !== undefined) return t;
-  const out = new Map<string, Set<string>>();
-  const walk = (node: NodeView, inherited: ReadonlySet<string>): void => {
-    const own = new Set([...inherited, ...node.ownEvents]);
-    const children = Object.values(node.states);
-    if (children.length === 0) out.set(node.path.join('.'), own);
-    for (const c of children) walk(c, own);
-  };
-  walk(machine.root, new Set());
-  t = out;
-  tables.set(machine, t);
-  return t;
-}
-
-/**
- * The active leaf paths of a state value: `'idle'` -> `['idle']`,
- * `{cached: 'locked'}` -> `['cached.locked']`; a parallel state has one leaf per region.
- */
-export function activeLeaves(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  const out: string[] = [];
-  const walk = (v: unknown, prefix: string, depth: number): void => {
-    if (depth > 32) return;
-    if (typeof v === 'string') out.push(prefix === '' ? v : `${prefix}.${v}`);
-    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, prefix === '' ? k : `${prefix}.${k}`, depth + 1);
-  };
-  walk(value, '', 0);
-  // A machine without states is its root: path ''.
-  if (out.length === 0) out.push('');
-  return out;
-}
-
-/** True if a machine in the states `leaves` declares event `type` (in some active region). */
-function accepts(table: AcceptanceTable, leaves: readonly string[], type: string): boolean {
-  for (const leaf of leaves) {
-    const accepted = table.get(leaf);
-    // TODO(protocol modules): drop the '*' escape once every owner declares its events.
-    if (accepted !== undefined && (accepted.has(type) || accepted.has('*'))) return true;
-  }
-  return false;
 }
 
 /** One machine of an owner. */

@@ -27,7 +27,7 @@
  * requests: lock discipline is an invariant (INV-4) checked on the log.
  */
 import { type Actor, createActor } from 'xstate';
-import { eager, type Lazy, lazy, type Part, part as partOf } from '../composite.js';
+import { eager, type Lazy, lazy, type Part, part as partOf, siblingOf } from '../composite.js';
 import type { Message } from '../../events/messages.js';
 import type { GmemInbox } from '../../events/protocol/index.js';
 import { faultableRuns } from '../../model/faultability.js';
@@ -132,7 +132,8 @@ export function gmemInode(input: GmemInodeInput): GmemInode {
             ...part,
             subpool: reservation.subpool,
             globalFree: reservation.globalFree,
-            filemap: { read: () => filemap.getSnapshot().context, send: (ev) => filemap.send(ev) }
+            // The page cache is created after this part (it reads it): reached through a closure.
+            filemap: { read: () => siblingOf(filemapActor).read(), send: (ev) => siblingOf(filemapActor).send(ev) }
           }
         }).start();
   const anyShared: (start: number, end: number) => boolean =
@@ -144,13 +145,12 @@ export function gmemInode(input: GmemInodeInput): GmemInode {
     createActor(gmemFilemapMachine, {
       input: {
         ...part,
-        hugetlb: hugetlb === null ? null : { read: () => hugetlb.getSnapshot().context, send: (ev) => hugetlb.send(ev) },
-        attributes: { read: () => attributes.getSnapshot().context, send: (ev) => attributes.send(ev) },
+        hugetlb: hugetlb === null ? null : siblingOf(hugetlb),
+        attributes: siblingOf(attributes),
         anyShared
       }
     }).start()
   );
-  const filemap = { getSnapshot: () => filemapActor.get().getSnapshot(), send: (ev: Parameters<Actor<typeof gmemFilemapMachine>['send']>[0]) => filemapActor.get().send(ev) };
   const lock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'invalidate' } }).start());
   const parts: GmemPart[] = [
     partOf('file', gmemFileMachine, eager(file)),
