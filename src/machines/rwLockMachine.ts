@@ -74,6 +74,11 @@ function leaves(ctx: RwLockContext, event: Delivered<LockInbox>): 'free' | 'read
   return heldAs(release(ctx.lock, event.from, event.mode).lock);
 }
 
+/** A shared (read) claim. */
+function isShared(m: LockMode): boolean {
+  return m === 'R';
+}
+
 /** The rw-lock machine. */
 export const rwLockMachine = setup({
   types: { context: typeHint<RwLockContext>(), events: typeHint<Delivered<LockInbox>>(), input: typeHint<RwLockInput>() },
@@ -85,7 +90,7 @@ export const rwLockMachine = setup({
     /** A shared claim (a free lock has no waiters: it is granted at once). */
     asksRead: ({ event }) => {
       assertEvent(event, 'lock.acquire');
-      return event.mode === 'R';
+      return isShared(event.mode);
     },
     /** After this release nobody holds the lock. */
     leavesFree: ({ context, event }) => leaves(context, event) === 'free',

@@ -45,8 +45,8 @@ const FAILNTH = 'vcpu:failRootAlloc';
 
 /** The vCPU's current mode. */
 export function vcpuMode(ctx: ProcContext): VcpuMode {
-  const mode = ctx.locals.get(MODE)?.['mode'];
-  return mode === 'smm' || mode === 'guest' ? mode : 'normal';
+  const saved = ctx.locals.get(MODE)?.['mode'];
+  return saved === 'smm' || saved === 'guest' ? saved : 'normal';
 }
 
 /**
@@ -107,8 +107,8 @@ export function* kvmMmuReload(mode: VcpuMode, ctx: ProcContext): Proc<string | n
 export function* kvmArchVcpuPreFaultMemory(range: PrefaultRange, ctx: ProcContext): Proc<number | string> {
   const vm = yield* call(ACTOR.kvm, { type: 'kvm.vm.state' });
   if (!vm.preFaultAllowed) return '-EOPNOTSUPP';
-  const mode = vcpuMode(ctx);
-  const loaded = yield* ctx.kernel.kvm_mmu_reload(mode, ctx);
+  const cpuMode = vcpuMode(ctx);
+  const loaded = yield* ctx.kernel.kvm_mmu_reload(cpuMode, ctx);
   // F-28ce: the reload's error is returned (a reload whose error is ignored leaves the root INVALID_PAGE: B9).
   if (loaded === null) return '-ENOMEM';
   const gfn = range.gpa / PAGE_SIZE;
@@ -119,9 +119,9 @@ export function* kvmArchVcpuPreFaultMemory(range: PrefaultRange, ctx: ProcContex
     priv = (yield* call(ACTOR.kvm, { type: 'kvm.attr.read', gfn })).private;
   }
   // kvm_tdp_map_page: vcpu->arch.mmu->page_fault != kvm_tdp_page_fault (L2 with nested TDP: a shadow MMU).
-  if (mode === 'guest') return '-EOPNOTSUPP';
-  const root = loaded === INVALID_ROOT ? INVALID_ROOT : modeRoot(mode, priv);
-  const asId = mode === 'smm' ? 1 : 0;
+  if (cpuMode === 'guest') return '-EOPNOTSUPP';
+  const root = loaded === INVALID_ROOT ? INVALID_ROOT : modeRoot(cpuMode, priv);
+  const asId = cpuMode === 'smm' ? 1 : 0;
   for (let attempt = 0; attempt < FAULT_RETRIES_MAX; attempt++) {
     if (signalPending(ctx)) return '-EINTR';
     if (attempt > 0 && (yield* call(ACTOR.kvm, { type: 'kvm.vm.state' })).dead) return '-EIO';
