@@ -105,7 +105,7 @@ export const factSchemas = {
     runEnds: z.array(nat),
     runFaultable: z.array(z.boolean())
   }),
-  // --- the VM: memslots, SRCU, VM attributes, lpage_info, file lifetimes (O1, O2, O5, O6, O8, O11; kvmVmMachine.ts)
+  // --- the VM: memslots, SRCU, VM attributes, lpage_info, file lifetimes (O1, O2, O5, O6, O8, O11; machines/kvm/)
   VmCreated: z.object({ vm: id, type: z.enum(['DEFAULT', 'SW_PROTECTED', 'SNP', 'TDX']), preFaultAllowed: z.boolean() }),
   VmRefs: z.object({ vm: id, users: int, why: id }),
   MemslotCreated: z.object({

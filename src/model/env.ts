@@ -14,7 +14,7 @@ export const ACTOR = {
   gmem: 'gmem0',
   mm: 'mm',
   mmu: 'mmu',
-  /** The VM (`struct kvm`: memslots, slots_lock, SRCU, VM attributes; kvmVmMachine.ts). */
+  /** The VM (`struct kvm`: memslots, slots_lock, SRCU, VM attributes; machines/kvm/kvm.ts). */
   kvm: 'kvm',
   /** Host userspace memory behind memslots' `userspace_addr` (upstream shared backing; shmemMachine.ts). */
   shm: 'shm',

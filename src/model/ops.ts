@@ -45,7 +45,7 @@ export const punchHoleOpSchema = z.object({ op: z.literal('punchHole'), offset: 
 /** fallocate(KEEP_SIZE) allocation of `[offset, offset+size)` bytes (O3); `keepSize: false` is the unsupported mode (`-EOPNOTSUPP`). */
 export const fallocateOpSchema = z.object({ op: z.literal('fallocate'), offset: nat, size: nat, keepSize: z.boolean().default(true), ...common }).strict();
 
-// --- the VM and file ops of the upstream modes (O1, O2, O5, O6, O8; procedures/vmOps.ts)
+// --- the VM and file ops of the upstream modes (O1, O2, O5, O6, O8; procedures/setMemoryAttributes.ts, memslots.ts, gmemFile.ts, userMemory.ts, kvmRun.ts)
 
 /** A file descriptor name: `gmem` = the scenario's guest_memfd, others are named by `createGmem`. */
 const fd = z.string().min(1).default('gmem');

@@ -1,7 +1,10 @@
 /**
  * The guest_memfd side of `KVM_SET_MEMORY_ATTRIBUTES` in mode rfc-1g-v1 (spec
- * O6 "RFC 1G-v1 addition", O7c, INV-3; S-1G-v1 `kvm_gmem_should_set_attributes`),
- * called from {@link setMemoryAttributes} (vmOps.ts) under `slots_lock`:
+ * O6 "RFC 1G-v1 addition", O7c, INV-3; S-1G-v1 `kvm_gmem_should_set_attributes`):
+ * the rfc-1g-v1 table's kernel paths `kvm_gmem_should_set_attributes_private`,
+ * `kvm_gmem_should_set_attributes_shared`, `kvm_gmem_set_attributes_done` and
+ * `kvm_gmem_set_attributes_abort`, which `setMemoryAttributes`
+ * (setMemoryAttributes.ts) calls under `slots_lock`:
  *
  * - **to private**, before the VM attributes change (before `xa_reserve`):
  *   for every guest_memfd range the gfn range covers, under
@@ -25,9 +28,10 @@
  *   merged when converting back to private (v1 reunites a huge page only when
  *   it is truncated).
  *
- * Faultability stores are one request each (`gmem.faultable.store`): the v1
- * per-index `xa_store` loop, or, with variants B13 / B13-INV, one
- * `xa_store_range` that replaces every overlapping multi-index entry whole.
+ * Faultability stores go through the kernel path `kvm_gmem_set_faultable`, one
+ * request each (`gmem.faultable.store`): the v1 per-index `xa_store` loop, or,
+ * with variants B13 / B13-INV (which replace that path), one `xa_store_range`
+ * that replaces every overlapping multi-index entry whole.
  */
 import { ACTOR } from '../model/env.js';
 import { hugePages, usesHugetlb } from '../model/hugetlb.js';

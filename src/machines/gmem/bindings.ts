@@ -29,7 +29,7 @@ import type { PartInput } from './parts.js';
 /** A memslot binding of the file: indices `[pgoff, pgoff + npages)` -> the slot. */
 export type GmemBinding = {
   readonly slot: number;
-  /** Unique id of the memslot object (kvmVmMachine.ts). */
+  /** Unique id of the memslot object (as the VM's memslot set numbers them, machines/kvm/memslots.ts). */
   readonly uid: string;
   readonly baseGfn: number;
   readonly pgoff: number;
