@@ -140,8 +140,8 @@ export function gmemInode(input: GmemInodeInput): GmemInode {
     faultability !== null
       ? (start, end) => faultableRuns(faultability.getSnapshot().context.xarray, start, end).faultable.includes(true)
       : (start, end) => attributes.getSnapshot().context.attrs.find(start, end, false) >= 0;
-  // The page cache and the lock record nothing at creation: they start at their first use.
-  const filemapActor: Lazy<Actor<typeof gmemFilemapMachine>> = lazy(() =>
+  // The page cache and the lock record nothing at creation.
+  const createFilemap = (): Actor<typeof gmemFilemapMachine> =>
     createActor(gmemFilemapMachine, {
       input: {
         ...part,
@@ -149,8 +149,10 @@ export function gmemInode(input: GmemInodeInput): GmemInode {
         attributes: siblingOf(attributes),
         anyShared
       }
-    }).start()
-  );
+    }).start();
+  // The HugeTLB part reaches the page cache from its actions: then it starts now (an actor must not be created
+  // inside another's action); otherwise at its first message.
+  const filemapActor: Lazy<Actor<typeof gmemFilemapMachine>> = hugetlb === null ? lazy(createFilemap) : eager(createFilemap());
   const lock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'invalidate' } }).start());
   const parts: GmemPart[] = [
     partOf('file', gmemFileMachine, eager(file)),

@@ -45,9 +45,10 @@ export type KvmInput = { readonly port: ActorPort; readonly env: ModelEnv; reado
 /** Creates the VM's parts (started now, or at their first use) (facts `VmCreated`, then `MemslotCreated` per set-up memslot). */
 export function kvmParts(input: KvmInput): readonly Part<KvmPartName>[] {
   const { port, env, options } = input;
-  // vm and memslots record their creation facts now, in this order; the others start at their first use.
+  // vm and memslots record their creation facts now, in this order; parts no sibling reaches start at their first message.
   const vm = eager(createActor(kvmVmMachine, { input: { port, options, type: vmTypeOf(env) } }).start());
-  const attributes = lazy(() => createActor(kvmAttributesMachine, { input: { port } }).start());
+  // Read by the memslots' actions: started now (an actor must not be created inside another's action).
+  const attributes = eager(createActor(kvmAttributesMachine, { input: { port } }).start());
   const attrs = (): RangeMap<boolean> => attributes.get().getSnapshot().context.attrs;
   const memslots = eager(createActor(kvmMemslotsMachine, { input: { port, options, attrs, initial: memslotsOf(env), gmemMmap: env.gmemMmap === true } }).start());
   const srcu = lazy(() => createActor(kvmSrcuMachine, { input: { port } }).start());

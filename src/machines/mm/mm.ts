@@ -14,7 +14,7 @@
 import { createActor } from 'xstate';
 import type { ActorPort } from '../../events/actorPort.js';
 import type { MmInbox } from '../../events/protocol/index.js';
-import { lazy, type Part, part, routeBy, siblingOf } from '../composite.js';
+import { eager, lazy, type Part, part, routeBy, siblingOf } from '../composite.js';
 import { mmuGatherMachine } from './mmuGather.js';
 import { mmPageTableMachine } from './pageTable.js';
 
@@ -27,7 +27,8 @@ export type MmInput = { readonly port: ActorPort; readonly gmem: string };
 /** Creates and starts the address space's parts (no facts at creation). */
 export function mmParts(input: MmInput): readonly Part<MmPartName>[] {
   const { port, gmem } = input;
-  const mmuGather = lazy(() => createActor(mmuGatherMachine, { input: { port } }).start());
+  // Reached by the page table's actions: started now (an actor must not be created inside another's action).
+  const mmuGather = eager(createActor(mmuGatherMachine, { input: { port } }).start());
   const pageTable = lazy(() => createActor(mmPageTableMachine, { input: { port, gmem, gather: siblingOf(mmuGather) } }).start());
   return [
     part('pageTable', mmPageTableMachine, pageTable),

@@ -18,7 +18,7 @@
 import { createActor } from 'xstate';
 import type { ActorPort } from '../../events/actorPort.js';
 import type { MmuInbox } from '../../events/protocol/index.js';
-import { lazy, type Part, part, routeBy, siblingOf } from '../composite.js';
+import { eager, lazy, type Part, part, routeBy, siblingOf } from '../composite.js';
 import { rwLockMachine } from '../rwLockMachine.js';
 import { mmuInvalidationMachine } from './invalidation.js';
 import { mmuTdpMachine } from './tdp.js';
@@ -35,7 +35,8 @@ export function mmuParts(input: MmuInput): readonly Part<MmuPartName>[] {
   const { port } = input;
   const mmuLock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'mmu' } }).start());
   const invalidation = lazy(() => createActor(mmuInvalidationMachine, { input: { port } }).start());
-  const tlb = lazy(() => createActor(mmuTlbMachine, { input: { port } }).start());
+  // Reached by the TDP part's actions: started now (an actor must not be created inside another's action).
+  const tlb = eager(createActor(mmuTlbMachine, { input: { port } }).start());
   const tdp = lazy(() => createActor(mmuTdpMachine, { input: { port, tlb: siblingOf(tlb) } }).start());
   return [
     part('mmuLock', rwLockMachine, mmuLock),
