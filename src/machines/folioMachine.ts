@@ -74,8 +74,8 @@ export const FREE_WORKER_HOPS = 4;
 export const STALE = 0xdead;
 
 /**
- * Kernel behaviours a folio owner can be built with (computed per run by
- * `folioOptions(env)` in `src/run/actors.ts`).
+ * Kernel behaviours a folio owner can be built with (the mode table's
+ * `owners.folio`, patched by a variant: `src/modes/`, `src/variants/`).
  */
 export type FolioOptions = {
   /**

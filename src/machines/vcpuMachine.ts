@@ -3,8 +3,8 @@
  * each as a kernel-path procedure (src/procedures/guest.ts, kvmPageFault.ts).
  *
  * The xstate machine is the shared program machine (programMachine.ts): `idle`
- * -> `running` (transient) -> `waiting` (tag `waiting`, blocked on a reply) ...
- * -> `done`. Within an op the vCPU moves through the run states of §1.9, which
+ * -> `waiting` (tag `waiting`, blocked on a reply; each reply resumes the
+ * procedure until its next request) -> `done`. Within an op the vCPU moves through the run states of §1.9, which
  * the procedure walks and the log records as facts:
  *
  * ```

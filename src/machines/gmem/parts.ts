@@ -16,7 +16,8 @@ import type { RangeMap } from '../../model/rangeMap.js';
 
 /**
  * Owner options of the guest_memfd inode: the kernel behaviours the designs
- * differ in (computed per run by `gmemOptions` in `src/run/actors.ts`).
+ * differ in (the mode table's `owners.gmem`, patched by a variant; the
+ * allocator follows the file's folio size, `src/run/actors.ts`).
  */
 export type GmemOptions = {
   /**

@@ -17,7 +17,7 @@
  * `memslots` records one `MemslotCreated` per set-up memslot (the log's order
  * since the first model). The memslots read the
  * attribute array through an accessor (`lpage_info`); no part changes another.
- * Options: {@link KvmOptions} (`src/run/actors.ts`: `kvmOptions(env)`).
+ * Options: {@link KvmOptions} (the mode table's `owners.kvm`, patched by a variant).
  */
 import { createActor } from 'xstate';
 import type { ActorPort } from '../../events/actorPort.js';
@@ -50,7 +50,9 @@ export function kvmParts(input: KvmInput): readonly Part<KvmPartName>[] {
   // Read by the memslots' actions: started now (an actor must not be created inside another's action).
   const attributes = eager(createActor(kvmAttributesMachine, { input: { port } }).start());
   const attrs = (): RangeMap<boolean> => attributes.get().getSnapshot().context.attrs;
-  const memslots = eager(createActor(kvmMemslotsMachine, { input: { port, options, attrs, initial: memslotsOf(env), gmemMmap: env.gmemMmap === true } }).start());
+  const memslots = eager(
+    createActor(kvmMemslotsMachine, { input: { port, options, attrs, initial: memslotsOf(env), gmemMmap: env.gmemMmap === true } }).start()
+  );
   const srcu = lazy(() => createActor(kvmSrcuMachine, { input: { port } }).start());
   const slotsLock = lazy(() => createActor(rwLockMachine, { input: { port, name: 'slots' } }).start());
   const mmuNotifier = lazy(() => createActor(kvmMmuNotifierMachine, { input: { port } }).start());

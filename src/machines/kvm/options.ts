@@ -1,8 +1,8 @@
 /**
  * Owner options of the VM (`struct kvm`): the kernel behaviours that differ
  * between the modelled kernels (modes) and reintroduced bugs (variants). The
- * run wiring computes them (`kvmOptions(env)` in `src/run/actors.ts`); the
- * machines never test a mode or a variant.
+ * mode table sets them (`owners.kvm`, `src/modes/`) and a variant's patch may
+ * change them; the machines never test a mode or a variant.
  */
 import type { GmemFlagSupport } from '../../model/vm.js';
 
