@@ -44,3 +44,47 @@ export { workloadArbitrary } from './explore/arbitraries.js';
 export type { WorkloadConstraints } from './explore/arbitraries.js';
 export { assertNoViolation, GmemsimViolationError } from './explore/property.js';
 export type { NoViolationOptions } from './explore/property.js';
+
+// ---- Extension API: your own variants, designs, checkers and scenarios (docs/write-a-variant.md)
+
+export { defineVariant } from './variants/define.js';
+export type { VariantDef, VariantInfo as VariantCatalogueEntry, VariantInput } from './variants/define.js';
+export { defineMode } from './modes/define.js';
+export type { ModeDef, ModeInput } from './modes/define.js';
+export { applyPatch, MODE_TABLES } from './modes/index.js';
+export type { ModeTable, OptionOwner, OwnerOptions, OwnerPatch, PathChange, PathName, PathPatch, ProtocolPatch } from './modes/table.js';
+export { BASE_OWNERS, BASE_PATHS } from './modes/base.js';
+export { defineChecker, hex, violation } from './projections/checker.js';
+export type { CheckerDefinition, CheckerSpec, FactHandler, FactHandlers, SchedHandler, SchedHandlers } from './projections/checker.js';
+export type { WorldView } from './projections/worldView.js';
+export { defineScenario } from './scenarios/schema.js';
+export type { ScenarioDef } from './scenarios/schema.js';
+export { BUILTIN_CATALOGUE, extendCatalogue, PluginError, UnknownDesignError } from './run/catalogue.js';
+export type { Catalogue, CatalogueVariant, Design, PluginRef } from './run/catalogue.js';
+export { fileSha256, loadPlugins, MissingPluginError } from './run/plugins.js';
+export type { LogReadOptions } from './replay/replay.js';
+export type { ProtocolChoice } from './run/runner.js';
+
+// ---- the typed protocol: messages per owner, facts, scheduler entries
+export type * from './events/protocol/index.js';
+export { isReplyTo, REPLY_TYPES } from './events/protocol/index.js';
+export type { FactData, FactEntry, FactType } from './events/facts.js';
+export { factSchemas, isFact } from './events/facts.js';
+export type { SchedData, SchedEntry, SchedType } from './events/sched.js';
+export type { LogEntry, LogHeader } from './events/logEntry.js';
+export type { ActorPort } from './events/actorPort.js';
+export { ACTOR, PAGE_SIZE } from './model/env.js';
+export type { ModelEnv } from './model/env.js';
+
+// ---- the procedure DSL and the kernel paths a patch builds on
+export { call, callGmem, lock, unlock } from './procedures/proc.js';
+export type { KernelPaths, OpPaths, Proc, ProcContext, ThreadLocals } from './procedures/kernel.js';
+export type { FaultOutcome, FaultRequest, FaultResult, GfnRanges, HeldFolio, HugepageState, LookupOptions, ZapFilter } from './procedures/types.js';
+export { getFolio, getFolioOrErr } from './procedures/filemap.js';
+export { gmemInvalidateEnd, invalidateBeginRanges, kvmGmemInvalidateBegin, rangesOf } from './procedures/gmemInvalidate.js';
+export { archInvalidateRange, hugepagesIn, invalidateBeginFileRanges, mergeHugepage, splitHugepage, truncateFolio, zapRanges } from './procedures/hugepage.js';
+export { kvmGmemFaultUserMapping } from './procedures/hostFault.js';
+export type { HostFaultOptions } from './procedures/hostFault.js';
+export { convertRange } from './procedures/convert.js';
+export { kvmGmemCheckConversion, kvmGmemIsSafeForConversion, kvmGmemSetAttributes, lruAddDrainAll } from './procedures/convertInPlace.js';
+export { gupPin, gupUnpin, munmap } from './procedures/gup.js';

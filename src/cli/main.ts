@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { LogExistsError, LogFormatError } from '../log/logErrors.js';
 import { ModelError } from '../runtime/world.js';
 import { UnknownVariantError, VariantModeError } from '../variants/index.js';
+import { type Catalogue, PluginError, UnknownDesignError } from '../run/catalogue.js';
+import { loadPlugins, MissingPluginError } from '../run/plugins.js';
 import { ScenarioError } from '../scenarios/load.js';
 import { GMEMSIM_VERSION } from '../version.js';
 import { exploreCommand } from './commands/explore.js';
@@ -15,7 +17,7 @@ import { runCommand } from './commands/run.js';
 import { checkCommand, replayCommand } from './commands/replay.js';
 import { shrinkCommand } from './commands/shrink.js';
 import { EXIT, type ExitCode } from './exitCodes.js';
-import { parseNat, parsePositive, parseSeconds, UsageError } from './options.js';
+import { collect, parseNat, parsePositive, parseSeconds, UsageError } from './options.js';
 import { makeOut, type Out } from './output.js';
 
 /** Wall clock for elapsed times (the CLI may read clocks; the simulation never does). */
@@ -31,7 +33,10 @@ function withErrors(out: Out, fn: () => ExitCode): ExitCode {
       e instanceof LogExistsError ||
       e instanceof UsageError ||
       e instanceof UnknownVariantError ||
-      e instanceof VariantModeError
+      e instanceof VariantModeError ||
+      e instanceof PluginError ||
+      e instanceof MissingPluginError ||
+      e instanceof UnknownDesignError
     ) {
       out.error(e.message);
       out.summary({ error: e.message, exitCode: EXIT.badInput });
@@ -60,6 +65,11 @@ const scenarioOption = (): Option => new Option('--scenario <name|file>', 'built
 const modeOption = (): Option => new Option('--mode <mode>', "protocol design to model (overrides the scenario's mode)");
 const variantOption = (): Option => new Option('--variant <id>', 'reintroduce a catalogued bug (see `gmemsim variants`)');
 const jsonOption = (): Option => new Option('--json', 'print one JSON summary object as the last line of stdout');
+const pluginOption = (): Option =>
+  new Option('--plugin <file>', 'load variants, modes, checkers and scenarios from a .js, .mjs or .ts module (repeatable)').argParser(collect);
+
+/** The catalogue of a command: the built-ins plus its `--plugin` files. */
+const catalogueOf = (o: { plugin?: readonly string[] }) => loadPlugins(o.plugin ?? []);
 
 /** Builds the program; `setCode` receives each command's exit code. */
 export function buildProgram(setCode: (code: ExitCode) => void): Command {
@@ -80,10 +90,11 @@ export function buildProgram(setCode: (code: ExitCode) => void): Command {
     .option('--out <file>', 'write the log (NDJSON) to this file')
     .option('--force', 'overwrite an existing log file')
     .option('--max-steps <n>', 'stop after this many steps', parsePositive)
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action((o: { json?: boolean } & Parameters<typeof runCommand>[0]) => {
+    .action(async (o: { json?: boolean; plugin?: string[] } & Parameters<typeof runCommand>[0]) => {
       const out = makeOut(o.json === true);
-      setCode(withErrors(out, () => runCommand(o, out, now)));
+      setCode(await withErrorsAsync(out, async () => runCommand(o, out, now, await catalogueOf(o))));
     });
 
   program
@@ -103,11 +114,12 @@ export function buildProgram(setCode: (code: ExitCode) => void): Command {
     .option('--no-shrink', 'do not shrink the violation found')
     .option('--max-steps <n>', 'steps per schedule', parsePositive)
     .option('--preemption-bound <n>', 'DPOR: maximum preemptions per execution', parseNat)
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action(async (o: { json?: boolean; seed?: number } & Omit<Parameters<typeof exploreCommand>[0], 'seed'>) => {
+    .action(async (o: { json?: boolean; seed?: number; plugin?: string[] } & Omit<Parameters<typeof exploreCommand>[0], 'seed'>) => {
       const out = makeOut(o.json === true);
       const seed = o.seed ?? randomInt(0, 2 ** 31);
-      setCode(await withErrorsAsync(out, () => exploreCommand({ ...o, seed }, out, now)));
+      setCode(await withErrorsAsync(out, async () => exploreCommand({ ...o, seed }, out, now, await catalogueOf(o))));
     });
 
   program
@@ -117,34 +129,37 @@ export function buildProgram(setCode: (code: ExitCode) => void): Command {
     .option('--out <file>', 'where the shrunk log goes (default: LOG with .shrunk.ndjson)')
     .option('--force', 'overwrite an existing log file')
     .option('--max-runs <n>', 'run budget of the shrinker', parsePositive)
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action((log: string, o: { json?: boolean } & Parameters<typeof shrinkCommand>[1]) => {
+    .action(async (log: string, o: { json?: boolean; plugin?: string[] } & Parameters<typeof shrinkCommand>[1]) => {
       const out = makeOut(o.json === true);
-      setCode(withErrors(out, () => shrinkCommand(log, o, out, now)));
+      setCode(await withErrorsAsync(out, async () => shrinkCommand(log, o, out, now, await catalogueOf(o))));
     });
 
   program
     .command('replay')
     .description('re-execute the choices a log records and compare entry by entry (exit 3 on divergence)')
     .argument('<log>', 'NDJSON log file')
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action((log: string, o: { json?: boolean }) => {
+    .action(async (log: string, o: { json?: boolean; plugin?: string[] }) => {
       const out = makeOut(o.json === true);
-      setCode(withErrors(out, () => replayCommand(log, out, now)));
+      setCode(await withErrorsAsync(out, async () => replayCommand(log, out, now, await catalogueOf(o))));
     });
 
   program
     .command('check')
     .description('fold the invariant checkers over the facts of a log (works on logs from any tool)')
     .argument('<log>', 'NDJSON log file')
+    .addOption(pluginOption())
     .addOption(jsonOption())
-    .action((log: string, o: { json?: boolean }) => {
+    .action(async (log: string, o: { json?: boolean; plugin?: string[] }) => {
       const out = makeOut(o.json === true);
-      setCode(withErrors(out, () => checkCommand(log, out, now)));
+      setCode(await withErrorsAsync(out, async () => checkCommand(log, out, now, await catalogueOf(o))));
     });
 
-  const lists: [string, string, (out: Out) => ExitCode][] = [
-    ['scenarios', 'list the built-in scenarios', scenariosCommand],
+  const lists: [string, string, (out: Out, catalogue: Catalogue) => ExitCode][] = [
+    ['scenarios', 'list the scenarios (built-in and from plugins)', scenariosCommand],
     ['variants', 'list the bug variants (id, name, modes, invariant broken, exposing scenario)', variantsCommand],
     ['invariants', 'list the invariant checkers (id, statement, modes)', invariantsCommand],
     ['modes', 'list the protocol designs', modesCommand]
@@ -153,10 +168,11 @@ export function buildProgram(setCode: (code: ExitCode) => void): Command {
     program
       .command(name)
       .description(description)
+      .addOption(pluginOption())
       .addOption(jsonOption())
-      .action((o: { json?: boolean }) => {
+      .action(async (o: { json?: boolean; plugin?: string[] }) => {
         const out = makeOut(o.json === true);
-        setCode(withErrors(out, () => fn(out)));
+        setCode(await withErrorsAsync(out, async () => fn(out, await catalogueOf(o))));
       });
   }
   return program;

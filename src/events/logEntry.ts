@@ -64,6 +64,10 @@ export interface LogHeader {
   readonly strategy: string;
   /** The full scenario definition, so a log is self-contained. */
   readonly scenarioSpec: unknown;
+  /** The design run, when it is not `mode` itself (a plugin's design built on `mode`). */
+  readonly design?: string;
+  /** The plugins the run used (file as given, SHA-256 of its content): replay and check need the same ones. */
+  readonly plugins?: readonly { readonly file: string; readonly sha256: string }[];
 }
 
 /** Any line of a log. */
@@ -102,7 +106,18 @@ export const logHeaderSchema = z
     scenario: z.string(),
     seed: z.number().int().nonnegative(),
     strategy: z.string(),
-    scenarioSpec: z.unknown()
+    scenarioSpec: z.unknown(),
+    design: z.string().min(1).exactOptional(),
+    plugins: z
+      .array(
+        z
+          .object({
+            file: z.string().min(1),
+            sha256: z.string().regex(/^[0-9a-f]{64}$/)
+          })
+          .strict()
+      )
+      .exactOptional()
   })
   .strict();
 
@@ -126,6 +141,8 @@ export function formatHeader(h: LogHeader): string {
     scenario: h.scenario,
     seed: h.seed,
     strategy: h.strategy,
-    scenarioSpec: h.scenarioSpec
+    scenarioSpec: h.scenarioSpec,
+    ...(h.design === undefined ? {} : { design: h.design }),
+    ...(h.plugins === undefined || h.plugins.length === 0 ? {} : { plugins: h.plugins.map((p) => ({ file: p.file, sha256: p.sha256 })) })
   });
 }

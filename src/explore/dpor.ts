@@ -35,7 +35,7 @@
  */
 import type { LogEntry } from '../events/logEntry.js';
 import type { Violation } from '../projections/violation.js';
-import { runSchedule } from '../run/runner.js';
+import { type ProtocolChoice, protocolOf, runSchedule } from '../run/runner.js';
 import type { Pending, Strategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import type { Scenario } from '../scenarios/schema.js';
@@ -43,7 +43,7 @@ import { chainOf, channelOf, receiverOfChannel } from './choice.js';
 import type { DeliveryObserver } from '../runtime/world.js';
 
 /** Options of {@link dpor}. */
-export interface DporOptions {
+export interface DporOptions extends ProtocolChoice {
   readonly scenario: Scenario;
   readonly variant: string | null;
   /** `dpor` (source sets + sleep sets) or `dfs` (every enabled delivery). */
@@ -178,6 +178,7 @@ export function dpor(opts: DporOptions): DporResult {
         scenario: opts.scenario,
         seed: 0,
         variant: opts.variant,
+        ...protocolOf(opts),
         strategy,
         ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
         ...(opts.observer === undefined ? {} : { observer: opts.observer }),

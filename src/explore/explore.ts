@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { NdjsonLogWriter } from '../log/ndjsonWriter.js';
 import type { Violation } from '../projections/violation.js';
-import { runSchedule } from '../run/runner.js';
+import { type ProtocolChoice, protocolOf, runSchedule } from '../run/runner.js';
 import type { Pending, Strategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import type { Scenario } from '../scenarios/schema.js';
@@ -41,9 +41,14 @@ export const EXPLORE_BATCH = 32;
 export const DISTINCT_STATES_MAX = 2_000_000;
 
 /** Options of {@link explore}. */
-export interface ExploreOptions {
+export interface ExploreOptions extends ProtocolChoice {
   readonly scenario: Scenario;
   readonly variant: string | null;
+  /**
+   * The plugin files `catalogue` was loaded from (`loadPlugins`): worker
+   * threads load them again, since a catalogue (functions) cannot cross threads.
+   */
+  readonly pluginFiles?: readonly string[];
   readonly seed: number;
   /** Schedules to run (for DPOR: the execution budget). */
   readonly schedules: number;
@@ -159,6 +164,7 @@ export function runBatch(opts: ExploreOptions, req: BatchRequest): ScheduleOutco
     out.push(
       runPlanned(planSchedule(planOpts, i, req.k), {
         variant: opts.variant,
+        ...protocolOf(opts),
         ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
         coverage: opts.coverage !== false,
         checkDeterminism: opts.checkDeterminism !== undefined && opts.checkDeterminism > 0 && i % opts.checkDeterminism === 0
@@ -248,11 +254,21 @@ export async function driveAsync(opts: ExploreOptions, run: (req: BatchRequest) 
 }
 
 function logPath(opts: ExploreOptions, seed: number, suffix = ''): string {
-  return join(opts.outDir, `${opts.scenario.name}-${opts.variant ?? 'correct'}-${seed}${suffix}.ndjson`);
+  const design = opts.design === undefined || opts.design === opts.scenario.mode ? '' : `-${opts.design}`;
+  return join(opts.outDir, `${opts.scenario.name}${design}-${opts.variant ?? 'correct'}-${seed}${suffix}.ndjson`);
 }
 
 /** Runs `scenario` with `strategy`, saving the log to `path` and returning its entries. */
-function saveRun(path: string, force: boolean, scenario: Scenario, seed: number, variant: string | null, strategy: Strategy, maxSteps?: number): LogEntry[] {
+function saveRun(
+  path: string,
+  force: boolean,
+  scenario: Scenario,
+  seed: number,
+  variant: string | null,
+  strategy: Strategy,
+  maxSteps: number | undefined,
+  protocol: ProtocolChoice
+): LogEntry[] {
   const writer = NdjsonLogWriter.create(path, { force });
   const entries: LogEntry[] = [];
   try {
@@ -260,6 +276,7 @@ function saveRun(path: string, force: boolean, scenario: Scenario, seed: number,
       scenario,
       seed,
       variant,
+      ...protocolOf(protocol),
       strategy,
       ...(maxSteps === undefined ? {} : { maxSteps }),
       sink: {
@@ -289,6 +306,7 @@ function shrinkAndSave(
     {
       scenario,
       variant: opts.variant,
+      ...protocolOf(opts),
       invariant: violation.invariant,
       choices: choiceKeysOfEntries(entries),
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps })
@@ -313,7 +331,7 @@ function finish(opts: ExploreOptions, agg: Aggregate): ExploreResult {
     const o = agg.found.outcome;
     const plan = planSchedule(planOptionsOf(opts), o.index, agg.found.k);
     const log = logPath(opts, plan.seed);
-    const entries = saveRun(log, opts.force ?? false, plan.scenario, plan.seed, opts.variant, plan.strategy(), opts.maxSteps);
+    const entries = saveRun(log, opts.force ?? false, plan.scenario, plan.seed, opts.variant, plan.strategy(), opts.maxSteps, opts);
     const violation = o.violation as Violation;
     found = { violation, schedule: o.index, seed: plan.seed, log, kind: o.kind, shrunk: shrinkAndSave(opts, plan.scenario, plan.seed, violation, entries) };
   }
@@ -351,6 +369,7 @@ function exploreDpor(opts: ExploreOptions): ExploreResult {
   const r = dpor({
     scenario: opts.scenario,
     variant: opts.variant,
+    ...protocolOf(opts),
     maxExecutions: opts.schedules,
     ...(opts.preemptionBound === undefined ? {} : { preemptionBound: opts.preemptionBound }),
     ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
@@ -360,7 +379,7 @@ function exploreDpor(opts: ExploreOptions): ExploreResult {
   let found: FoundViolation | null = null;
   if (r.found !== null) {
     const log = logPath(opts, opts.seed, '.dpor');
-    const entries = saveRun(log, opts.force ?? false, opts.scenario, opts.seed, opts.variant, new ChannelReplayStrategy(r.found.channels), opts.maxSteps);
+    const entries = saveRun(log, opts.force ?? false, opts.scenario, opts.seed, opts.variant, new ChannelReplayStrategy(r.found.channels), opts.maxSteps, opts);
     found = {
       violation: r.found.violation,
       schedule: r.found.execution - 1,

@@ -7,7 +7,7 @@
  * {@link ModelError}: exit 4).
  */
 import { formatEntry } from '../events/logEntry.js';
-import { runSchedule } from '../run/runner.js';
+import { type ProtocolChoice, protocolOf, runSchedule } from '../run/runner.js';
 import { ReplayDivergence, ReplayStrategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import type { SchedulePlan } from './plan.js';
@@ -33,7 +33,13 @@ export class NondeterminismError extends ModelError {
 }
 
 /** Replays `plan` from the choices in `lines` (its first run) and compares; null if identical. */
-export function checkDeterminism(plan: SchedulePlan, variant: string | null, lines: readonly string[], maxSteps?: number): NondeterminismReport | null {
+export function checkDeterminism(
+  plan: SchedulePlan,
+  variant: string | null,
+  lines: readonly string[],
+  maxSteps?: number,
+  protocol: ProtocolChoice = {}
+): NondeterminismReport | null {
   const choices: number[] = [];
   for (const l of lines) {
     if (l.includes('"type":"Deliver"')) {
@@ -48,6 +54,7 @@ export function checkDeterminism(plan: SchedulePlan, variant: string | null, lin
       scenario: plan.scenario,
       seed: plan.seed,
       variant,
+      ...protocolOf(protocol),
       strategy: new ReplayStrategy(choices),
       ...(maxSteps === undefined ? {} : { maxSteps }),
       sink: {

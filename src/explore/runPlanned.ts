@@ -6,7 +6,7 @@
  */
 import { formatEntry } from '../events/logEntry.js';
 import type { Violation } from '../projections/violation.js';
-import { runSchedule } from '../run/runner.js';
+import { type ProtocolChoice, protocolOf, runSchedule } from '../run/runner.js';
 import type { Pending, Strategy } from '../runtime/scheduler.js';
 import { ModelError } from '../runtime/world.js';
 import { CoverageObserver } from './coverage.js';
@@ -35,7 +35,7 @@ export interface ScheduleOutcome {
 }
 
 /** What to measure in a run. */
-export interface RunPlannedOptions {
+export interface RunPlannedOptions extends ProtocolChoice {
   readonly variant: string | null;
   readonly maxSteps?: number;
   readonly coverage: boolean;
@@ -67,12 +67,13 @@ export function runPlanned(plan: SchedulePlan, opts: RunPlannedOptions): Schedul
       scenario: plan.scenario,
       seed: plan.seed,
       variant: opts.variant,
+      ...protocolOf(opts),
       strategy,
       ...(opts.maxSteps === undefined ? {} : { maxSteps: opts.maxSteps }),
       ...(observer === null ? {} : { observer }),
       ...(lines === null ? {} : { sink: { header: () => undefined, entry: (e) => void lines.push(formatEntry(e)) } })
     });
-    const nondeterminism = lines === null ? null : checkDeterminism(plan, opts.variant, lines, opts.maxSteps);
+    const nondeterminism = lines === null ? null : checkDeterminism(plan, opts.variant, lines, opts.maxSteps, opts);
     return {
       ...base,
       steps: r.steps,

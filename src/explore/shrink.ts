@@ -26,7 +26,7 @@
 import type { Violation } from '../projections/violation.js';
 import { NdjsonLogWriter } from '../log/ndjsonWriter.js';
 import { ModelError } from '../runtime/world.js';
-import { runSchedule } from '../run/runner.js';
+import { type ProtocolChoice, protocolOf, runSchedule } from '../run/runner.js';
 import { type Scenario, scenarioSchema } from '../scenarios/schema.js';
 import { type ChoiceKey, contextSwitches } from './choice.js';
 import { FallbackReplayStrategy } from './strategies/fallback.js';
@@ -45,7 +45,7 @@ export interface CounterexampleSize {
 }
 
 /** What to shrink. */
-export interface ShrinkInput {
+export interface ShrinkInput extends ProtocolChoice {
   readonly scenario: Scenario;
   readonly variant: string | null;
   /** The invariant the counterexample violates (must stay the same). */
@@ -67,7 +67,7 @@ export const SHRINK_RUNS_MAX = 400;
 const SHRINK_ROUNDS_MAX = 8;
 
 /** A shrunk counterexample. */
-export interface ShrinkResult {
+export interface ShrinkResult extends ProtocolChoice {
   readonly scenario: Scenario;
   readonly choices: readonly (ChoiceKey | null)[];
   readonly variant: string | null;
@@ -120,7 +120,14 @@ class Shrinker {
     const strategy = new FallbackReplayStrategy(choices);
     let violations: readonly Violation[];
     try {
-      violations = runSchedule({ scenario, seed: 0, variant: this.input.variant, strategy, maxSteps: this.input.maxSteps ?? scenario.maxSteps }).violations;
+      violations = runSchedule({
+        scenario,
+        seed: 0,
+        variant: this.input.variant,
+        ...protocolOf(this.input),
+        strategy,
+        maxSteps: this.input.maxSteps ?? scenario.maxSteps
+      }).violations;
     } catch (e) {
       if (e instanceof ModelError) return null;
       throw e;
@@ -286,6 +293,7 @@ export function shrink(input: ShrinkInput, opts: ShrinkOptions = {}): ShrinkResu
     scenario: cur.scenario,
     choices: cur.choices,
     variant: input.variant,
+    ...protocolOf(input),
     violation: cur.violation,
     before: first.size,
     after: cur.size,
@@ -302,6 +310,7 @@ export function writeShrunkLog(r: ShrinkResult, path: string, opts: { seed: numb
       scenario: r.scenario,
       seed: opts.seed,
       variant: r.variant,
+      ...protocolOf(r),
       strategy: new FallbackReplayStrategy(r.choices),
       sink: writer,
       onViolation: () => writer.flush()

@@ -24,8 +24,9 @@ export interface ParallelExploreOptions extends ExploreOptions {
   readonly workers: number;
 }
 
+/** The options a worker gets: no functions (its catalogue comes from `pluginFiles`). */
 function plainOptions(opts: ExploreOptions): ExploreOptions {
-  const { now: _now, onSchedule: _onSchedule, ...rest } = opts;
+  const { now: _now, onSchedule: _onSchedule, catalogue: _catalogue, ...rest } = opts;
   return rest;
 }
 

@@ -62,4 +62,3 @@ export function accepts(table: AcceptanceTable, leaves: readonly string[], type:
   }
   return false;
 }
-

@@ -85,7 +85,7 @@ export interface CheckerSpec {
 }
 
 /** A checker spec that keeps its typed definition (so another checker can reuse its handlers). */
-export type DefinedChecker<S> = CheckerSpec & CheckerDefinition<S>;
+export type DefinedChecker<S> = CheckerSpec & CheckerDefinition<S> & { readonly kind: 'checker' };
 
 const NONE: readonly Violation[] = [];
 
@@ -101,13 +101,19 @@ function bindSched<S, T extends SchedType>(state: S, handlers: SchedHandlers<S>,
   return (view, e) => (isSched(e, type) ? h(state, e, view) : NONE);
 }
 
-/** Makes a checker spec from its typed definition; `on` is derived from the handler keys. */
+/**
+ * Makes a checker spec from its typed definition (the fold `init` + one handler
+ * per fact type: the `evolve` of an event-sourced projection, split by type);
+ * `on` is derived from the handler keys. Built-in invariants and user checkers
+ * (`gmemsim --plugin FILE`, found by `kind`) are made the same way.
+ */
 export function defineChecker<S>(def: CheckerDefinition<S>): DefinedChecker<S> {
   const sched = def.sched ?? {};
   const factTypes = Object.keys(def.facts).filter(isKnownFact);
   const schedTypes = Object.keys(sched).filter(isKnownSched);
   return {
     ...def,
+    kind: 'checker',
     on: [...factTypes.filter((t) => def.facts[t] !== undefined), ...schedTypes.filter((t) => sched[t] !== undefined)],
     create(header) {
       const state = def.init(header);

@@ -81,7 +81,8 @@ export class Monitor {
 
   constructor(header: LogHeader, specs: readonly CheckerSpec[] = CHECKERS) {
     for (const spec of specs) {
-      if (!(spec.modes.includes('*') || spec.modes.includes(header.mode))) continue;
+      const applies = spec.modes.includes('*') || spec.modes.includes(header.mode) || (header.design !== undefined && spec.modes.includes(header.design));
+      if (!applies) continue;
       const checker = spec.create(header);
       add(this.byFact, checker.facts);
       add(this.bySched, checker.sched);

@@ -5,6 +5,9 @@
  */
 import { readLog, type TornTail } from '../log/ndjsonReader.js';
 import { Monitor } from '../projections/monitor.js';
+import { BUILTIN_CATALOGUE } from '../run/catalogue.js';
+import { requirePlugins } from '../run/plugins.js';
+import type { LogReadOptions } from './replay.js';
 import type { Violation } from '../projections/violation.js';
 
 /** Result of checking a log. */
@@ -16,12 +19,18 @@ export interface CheckResult {
   readonly torn: TornTail | null;
 }
 
-/** Checks every complete entry of `file`. Throws LogFormatError on corruption. */
-export function checkLog(file: string): CheckResult {
+/**
+ * Checks every complete entry of `file` with the catalogue's checkers (default:
+ * the built-in ones). Throws LogFormatError on corruption, MissingPluginError if
+ * the log names a plugin the catalogue lacks.
+ */
+export function checkLog(file: string, opts: LogReadOptions = {}): CheckResult {
+  const catalogue = opts.catalogue ?? BUILTIN_CATALOGUE;
   const state: { monitor: Monitor | null } = { monitor: null };
   const summary = readLog(file, {
     header: (h) => {
-      state.monitor = new Monitor(h);
+      requirePlugins(file, h, catalogue);
+      state.monitor = new Monitor(h, catalogue.checkers);
     },
     entry: (e) => {
       state.monitor?.push(e);

@@ -10,6 +10,8 @@ import { LogFormatError } from '../log/logErrors.js';
 import { readLog, type TornTail } from '../log/ndjsonReader.js';
 import { isMode } from '../model/modes.js';
 import type { Violation } from '../projections/violation.js';
+import { BUILTIN_CATALOGUE, type Catalogue } from '../run/catalogue.js';
+import { requirePlugins } from '../run/plugins.js';
 import { runSchedule } from '../run/runner.js';
 import { ReplayDivergence, ReplayStrategy } from '../runtime/scheduler.js';
 import { type Scenario, scenarioSchema } from '../scenarios/schema.js';
@@ -45,8 +47,18 @@ export function scenarioOfHeader(file: string, header: LogHeader): Scenario {
   return { ...r.data, mode: header.mode };
 }
 
-/** Replays `file`. Throws LogFormatError if the log is malformed. */
-export function replayLog(file: string): ReplayResult {
+/** Options of {@link replayLog} and `checkLog`. */
+export interface LogReadOptions {
+  /** Where designs, variants and checkers come from: the plugins the log names must be in it (default: built-ins only). */
+  readonly catalogue?: Catalogue;
+}
+
+/**
+ * Replays `file`. Throws LogFormatError if the log is malformed,
+ * MissingPluginError if it needs a plugin `opts.catalogue` lacks.
+ */
+export function replayLog(file: string, opts: LogReadOptions = {}): ReplayResult {
+  const catalogue = opts.catalogue ?? BUILTIN_CATALOGUE;
   const choices: number[] = [];
   const summary = readLog(file, {
     entry: (e, line) => {
@@ -57,6 +69,7 @@ export function replayLog(file: string): ReplayResult {
     }
   });
   const header = summary.header;
+  requirePlugins(file, header, catalogue);
   const scenario = scenarioOfHeader(file, header);
   const recorded = new LineReader(file)[Symbol.iterator]();
   recorded.next(); // header
@@ -74,6 +87,8 @@ export function replayLog(file: string): ReplayResult {
       scenario,
       seed: header.seed,
       variant: header.variant,
+      catalogue,
+      ...(header.design === undefined ? {} : { design: header.design }),
       strategy: new ReplayStrategy(choices),
       sink: {
         header: () => undefined,

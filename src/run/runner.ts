@@ -7,9 +7,9 @@ import { LOG_FORMAT_VERSION } from '../events/logEntry.js';
 import { ACTOR, type MemslotConfig, type ModelEnv, type VmConfig } from '../model/env.js';
 import { MODE_TABLES } from '../modes/index.js';
 import type { ModeTable } from '../modes/table.js';
-import { protocolTable } from '../variants/index.js';
+import { BUILTIN_CATALOGUE, type Catalogue, designOf, type PluginRef, tableOf } from './catalogue.js';
 import { ScenarioError } from '../scenarios/load.js';
-import { CHECKERS, Monitor } from '../projections/monitor.js';
+import { Monitor } from '../projections/monitor.js';
 import type { Violation } from '../projections/violation.js';
 import { folioOrderOf, modeProblem, type Scenario, threadId } from '../scenarios/schema.js';
 import { GMEMSIM_VERSION } from '../version.js';
@@ -42,6 +42,21 @@ export interface RunOptions {
   readonly maxSteps?: number;
   /** Sees every delivery (coverage, state hashing). */
   readonly observer?: DeliveryObserver;
+  /** Where designs, variants and checkers come from (default: the built-in ones; plugins extend it). */
+  readonly catalogue?: Catalogue;
+  /** The design to run (default: the scenario's mode); a plugin's design must be built on the scenario's mode. */
+  readonly design?: string;
+}
+
+/** Which protocol a run uses besides the variant: the catalogue it draws from and the design (see {@link RunOptions}). */
+export interface ProtocolChoice {
+  readonly catalogue?: Catalogue;
+  readonly design?: string;
+}
+
+/** The defined fields of `o`'s protocol choice (to spread into {@link RunOptions}). */
+export function protocolOf(o: ProtocolChoice): ProtocolChoice {
+  return { ...(o.catalogue === undefined ? {} : { catalogue: o.catalogue }), ...(o.design === undefined ? {} : { design: o.design }) };
 }
 
 /** Outcome of one schedule. */
@@ -125,8 +140,16 @@ function signallableEvents(s: Scenario): string[] {
   return out;
 }
 
+/** What a run adds to its header beyond the scenario: the design (when not the scenario's mode) and the plugins. */
+export interface HeaderExtras {
+  readonly design?: string;
+  readonly plugins?: readonly PluginRef[];
+}
+
 /** The log header of a run. */
-export function headerOf(scenario: Scenario, seed: number, variant: string | null, strategy: string): LogHeader {
+export function headerOf(scenario: Scenario, seed: number, variant: string | null, strategy: string, extras: HeaderExtras = {}): LogHeader {
+  const design = extras.design !== undefined && extras.design !== scenario.mode ? { design: extras.design } : {};
+  const plugins = extras.plugins !== undefined && extras.plugins.length > 0 ? { plugins: extras.plugins } : {};
   return {
     kind: 'header',
     format: LOG_FORMAT_VERSION,
@@ -136,7 +159,9 @@ export function headerOf(scenario: Scenario, seed: number, variant: string | nul
     scenario: scenario.name,
     seed,
     strategy,
-    scenarioSpec: scenario
+    scenarioSpec: scenario,
+    ...design,
+    ...plugins
   };
 }
 
@@ -145,14 +170,20 @@ export function runSchedule(opts: RunOptions): RunResult {
   const variant = opts.variant ?? null;
   const problem = modeProblem(opts.scenario);
   if (problem !== null) throw new ScenarioError(problem);
+  const catalogue = opts.catalogue ?? BUILTIN_CATALOGUE;
+  const design = designOf(catalogue, opts.design ?? opts.scenario.mode);
+  if (design.family !== opts.scenario.mode) {
+    throw new ScenarioError(`mode ${design.id} is built on ${design.family}; scenario ${opts.scenario.name} is for mode ${opts.scenario.mode}`);
+  }
   // The design's table, patched by the variant, chosen once for the run (throws on an unknown variant).
-  const table = protocolTable(MODE_TABLES[opts.scenario.mode], variant);
+  const table = tableOf(catalogue, design, variant);
   const strategy = opts.strategy ?? new RandomStrategy(opts.seed);
   const env = envOf(opts.scenario, variant, table);
-  const header = headerOf(opts.scenario, opts.seed, variant, strategy.name);
+  const header = headerOf(opts.scenario, opts.seed, variant, strategy.name, { design: design.id, plugins: catalogue.plugins });
   const world = new World({ strategy, factories: actorFactories(env, table), ...(opts.observer === undefined ? {} : { observer: opts.observer }) });
   const ignore = opts.ignore ?? [];
-  const monitor = opts.check === false ? null : new Monitor(header, ignore.length === 0 ? CHECKERS : CHECKERS.filter((c) => !ignore.includes(c.id)));
+  const monitor =
+    opts.check === false ? null : new Monitor(header, ignore.length === 0 ? catalogue.checkers : catalogue.checkers.filter((c) => !ignore.includes(c.id)));
   const stopOnViolation = opts.stopOnViolation !== false;
   let entries = 0;
   opts.sink?.header(header);

@@ -211,3 +211,18 @@ function earlierDesignProblem(s: Scenario, ops: readonly string[]): string | nul
   }
   return undefined;
 }
+
+/** A scenario a plugin exports, as {@link defineScenario} returns it. */
+export interface ScenarioDef {
+  readonly kind: 'scenario';
+  readonly scenario: Scenario;
+}
+
+/**
+ * Declares a scenario for a plugin (`gmemsim --plugin FILE`): validated
+ * against the scenario schema now (defaults filled in); throws a zod error
+ * naming the field otherwise.
+ */
+export function defineScenario(input: ScenarioInput): ScenarioDef {
+  return { kind: 'scenario', scenario: scenarioSchema.parse(input) };
+}

@@ -4,7 +4,6 @@
  * violation itself: the violation must arise from the changed behaviour under
  * some interleaving.
  */
-import type { Mode } from '../model/modes.js';
 import type { ProtocolPatch } from '../modes/table.js';
 
 /** Catalogue data of a variant (what `gmemsim variants` lists). */
@@ -15,8 +14,8 @@ export interface VariantInfo {
   readonly name: string;
   /** What the variant changes, in kernel terms (the function, the fix it undoes). */
   readonly change: string;
-  /** Modes the variant applies to. */
-  readonly modes: readonly Mode[];
+  /** Mode ids the variant applies to (designs built on one of them included). */
+  readonly modes: readonly string[];
   /** The invariant exploration is expected to find broken. */
   readonly breaks: string;
   /** Other invariants the same bug breaks first under some interleavings. */
@@ -25,12 +24,22 @@ export interface VariantInfo {
   readonly scenario: string;
 }
 
-/** A variant: its catalogue entry and the patch that reintroduces the bug. */
-export interface VariantDef extends VariantInfo {
+/** What a variant's author writes: its catalogue entry and the patch that reintroduces the bug. */
+export interface VariantInput extends VariantInfo {
+  /** The change, over the named kernel paths and owner options of the designs in `modes` (`src/modes/table.ts`). */
   readonly patch: ProtocolPatch;
 }
 
-/** Declares a variant (identity: the type checks the patch against the kernel paths' signatures). */
-export function defineVariant(def: VariantDef): VariantDef {
-  return def;
+/** A variant, as {@link defineVariant} returns it. */
+export interface VariantDef extends VariantInput {
+  readonly kind: 'variant';
+}
+
+/**
+ * Declares a variant. The type checks the patch against the kernel paths'
+ * signatures and the owner options; `gmemsim --plugin FILE` finds a variant by
+ * its `kind`, so export what this returns.
+ */
+export function defineVariant(def: VariantInput): VariantDef {
+  return { ...def, kind: 'variant' };
 }

@@ -2,7 +2,6 @@
  * The built-in variant catalogue: every catalogued bug as a patch over its
  * designs' protocol tables, one file per variant next to its catalogue entry.
  */
-import { applyPatch, type ModeTable } from '../modes/table.js';
 import type { VariantDef } from './define.js';
 import { V_B1 } from './B1.js';
 import { V_B10 } from './B10.js';
@@ -28,7 +27,7 @@ import { V_B8 } from './B8.js';
 import { V_B9 } from './B9.js';
 import { V_NOCHECK } from './NOCHECK.js';
 
-export { defineVariant, type VariantDef, type VariantInfo } from './define.js';
+export { defineVariant, type VariantDef, type VariantInfo, type VariantInput } from './define.js';
 
 /** Every built-in variant, in catalogue order. */
 export const VARIANTS: readonly VariantDef[] = [
@@ -64,8 +63,11 @@ export function findVariant(id: string): VariantDef | undefined {
 
 /** An unknown variant id: an error of the caller (exit 2 on the command line), never a run of the correct protocol. */
 export class UnknownVariantError extends Error {
-  constructor(readonly variant: string) {
-    super(`unknown variant ${variant} (known: ${VARIANTS.map((v) => v.id).join(', ')})`);
+  constructor(
+    readonly variant: string,
+    known: readonly string[] = VARIANTS.map((v) => v.id)
+  ) {
+    super(`unknown variant ${variant} (known: ${known.join(', ')})`);
     this.name = 'UnknownVariantError';
   }
 }
@@ -79,17 +81,4 @@ export class VariantModeError extends Error {
     super(`variant ${variant.id} does not apply to mode ${mode} (modes: ${variant.modes.join(', ')})`);
     this.name = 'VariantModeError';
   }
-}
-
-/**
- * The protocol table a run uses: `mode`'s, patched by variant `variant` (null:
- * the correct protocol). Throws {@link UnknownVariantError} for an unknown id,
- * and an error if the variant does not apply to the mode.
- */
-export function protocolTable(mode: ModeTable, variant: string | null): ModeTable {
-  if (variant === null) return mode;
-  const v = findVariant(variant);
-  if (v === undefined) throw new UnknownVariantError(variant);
-  if (!v.modes.some((m) => m === mode.id)) throw new VariantModeError(v, mode.id);
-  return applyPatch(mode, v.patch);
 }

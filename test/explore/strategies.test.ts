@@ -21,7 +21,7 @@ describe(`strategies over the variant registry (seed ${SEED})`, () => {
         const scenario = findScenario(v.scenario);
         expect(scenario, v.scenario).toBeDefined();
         const r = explore({
-          scenario: { ...scenario!, mode: v.modes[0]! },
+          scenario: scenario!,
           variant: v.id,
           seed: SEED,
           schedules: 600,

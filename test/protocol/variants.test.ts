@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODE_TABLES } from '../../src/modes/index.js';
 import { applyPatch } from '../../src/modes/table.js';
+import { BUILTIN_CATALOGUE } from '../../src/run/catalogue.js';
 import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { UnknownVariantError, VARIANTS, VariantModeError } from '../../src/variants/index.js';
@@ -59,7 +60,7 @@ describe('variants as patches', () => {
       const owners = Object.entries(v.patch.owners ?? {});
       expect(paths.length + owners.length, v.id).toBeGreaterThan(0);
       for (const mode of v.modes) {
-        const table = MODE_TABLES[mode];
+        const table = BUILTIN_CATALOGUE.designs.get(mode)!.table;
         const patched = applyPatch(table, v.patch);
         for (const name of paths)
           expect(patched.paths[name as keyof typeof patched.paths], `${v.id} ${name}`).not.toBe(table.paths[name as keyof typeof table.paths]);

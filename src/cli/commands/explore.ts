@@ -10,7 +10,8 @@ import { type ExploreResult } from '../../explore/explore.js';
 import { isStrategyKind, STRATEGY_KINDS, type StrategyKind } from '../../explore/plan.js';
 import { exploreParallel } from '../../explore/workers.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';
-import { resolveTarget, UsageError } from '../options.js';
+import { BUILTIN_CATALOGUE, type Catalogue } from '../../run/catalogue.js';
+import { pluginFlags, resolveTarget, UsageError } from '../options.js';
 import { describeViolation, type Out, violationSummary } from '../output.js';
 
 /** Options of `explore`. */
@@ -68,9 +69,9 @@ function printStats(out: Out, r: ExploreResult, elapsedMs: number): void {
 }
 
 /** Runs the command. */
-export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: () => number): Promise<ExitCode> {
+export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: () => number, catalogue: Catalogue = BUILTIN_CATALOGUE): Promise<ExitCode> {
   const t0 = now();
-  const { scenario, variant } = resolveTarget(o);
+  const { scenario, design, variant } = resolveTarget(o, catalogue);
   const strategyName = o.strategy ?? 'portfolio';
   if (!isStrategyKind(strategyName)) throw new UsageError(`unknown strategy ${strategyName} (strategies: ${STRATEGY_KINDS.join(', ')})`);
   const strategy: StrategyKind = strategyName;
@@ -83,6 +84,9 @@ export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: ()
     r = await exploreParallel({
       scenario,
       variant,
+      catalogue,
+      design,
+      pluginFiles: catalogue.plugins.map((p) => p.file),
       seed: o.seed,
       schedules,
       ...(o.timeBudget === undefined ? {} : { timeBudgetMs: o.timeBudget * 1000 }),
@@ -102,16 +106,18 @@ export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: ()
   }
   const elapsedMs = now() - t0;
   out.line(
-    `explored ${r.schedules} ${strategy === 'dpor' ? 'executions' : 'schedules'} of ${scenario.name} (mode ${scenario.mode}${variant === null ? '' : `, variant ${variant}`}), seed ${o.seed}`
+    `explored ${r.schedules} ${strategy === 'dpor' ? 'executions' : 'schedules'} of ${scenario.name} (mode ${design}${variant === null ? '' : `, variant ${variant}`}), seed ${o.seed}`
   );
   printStats(out, r, elapsedMs);
   const f = r.found;
   if (f !== null) {
     out.line(describeViolation(f.violation));
     out.line(`schedule ${f.schedule} (${f.kind}, seed ${f.seed}); log: ${f.log}`);
-    out.line(`reproduce: gmemsim replay ${f.log}`);
+    out.line(`reproduce: gmemsim replay ${f.log}${pluginFlags(catalogue)}`);
     if (f.kind === 'random') {
-      out.line(`       or: gmemsim run --scenario ${scenario.name} --mode ${scenario.mode}${variant === null ? '' : ` --variant ${variant}`} --seed ${f.seed}`);
+      out.line(
+        `       or: gmemsim run --scenario ${scenario.name} --mode ${design}${variant === null ? '' : ` --variant ${variant}`} --seed ${f.seed}${pluginFlags(catalogue)}`
+      );
     }
     const s = f.shrunk;
     if (s !== null) {
@@ -119,13 +125,14 @@ export async function exploreCommand(o: ExploreCommandOptions, out: Out, now: ()
         `shrunk (${s.runs} runs${s.fixpoint ? ', fixpoint' : ', budget spent'}): steps ${s.before.steps} -> ${s.after.steps}, ops ${s.before.ops} -> ${s.after.ops}, choices ${s.before.choices} -> ${s.after.choices}, context switches ${s.before.contextSwitches} -> ${s.after.contextSwitches}`
       );
       out.line(`shrunk log: ${s.log}`);
-      out.line(`reproduce: gmemsim replay ${s.log}`);
+      out.line(`reproduce: gmemsim replay ${s.log}${pluginFlags(catalogue)}`);
     }
   } else out.line(`no violation (stopped by ${r.stoppedBy})`);
   out.summary({
     command: 'explore',
     scenario: scenario.name,
     mode: scenario.mode,
+    ...(design === scenario.mode ? {} : { design }),
     variant,
     violations: f === null ? [] : [violationSummary(f.violation, f.log)],
     schedules: r.schedules,

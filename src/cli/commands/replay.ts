@@ -3,13 +3,14 @@
  */
 import { checkLog } from '../../replay/check.js';
 import { replayLog } from '../../replay/replay.js';
+import { BUILTIN_CATALOGUE, type Catalogue } from '../../run/catalogue.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';
 import { describeViolation, type Out, violationSummary } from '../output.js';
 
 /** Runs `replay`. */
-export function replayCommand(log: string, out: Out, now: () => number): ExitCode {
+export function replayCommand(log: string, out: Out, now: () => number, catalogue: Catalogue = BUILTIN_CATALOGUE): ExitCode {
   const t0 = now();
-  const r = replayLog(log);
+  const r = replayLog(log, { catalogue });
   const elapsedMs = now() - t0;
   const d = r.divergence;
   if (d !== null) {
@@ -38,9 +39,9 @@ export function replayCommand(log: string, out: Out, now: () => number): ExitCod
 }
 
 /** Runs `check`. */
-export function checkCommand(log: string, out: Out, now: () => number): ExitCode {
+export function checkCommand(log: string, out: Out, now: () => number, catalogue: Catalogue = BUILTIN_CATALOGUE): ExitCode {
   const t0 = now();
-  const r = checkLog(log);
+  const r = checkLog(log, { catalogue });
   const elapsedMs = now() - t0;
   out.line(`checked ${r.entries} entries of ${log} (scenario ${r.scenario}, mode ${r.mode})`);
   for (const v of r.violations) out.line(describeViolation(v));

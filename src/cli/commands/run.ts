@@ -5,7 +5,8 @@ import { NdjsonLogWriter } from '../../log/ndjsonWriter.js';
 import { scheduleSeed } from '../../explore/explore.js';
 import { runSchedule } from '../../run/runner.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';
-import { resolveTarget } from '../options.js';
+import { BUILTIN_CATALOGUE, type Catalogue } from '../../run/catalogue.js';
+import { pluginFlags, resolveTarget } from '../options.js';
 import { describeViolation, type Out, violationSummary } from '../output.js';
 
 /** Options of `run`. */
@@ -21,9 +22,9 @@ export interface RunCommandOptions {
 }
 
 /** Runs the command. */
-export function runCommand(o: RunCommandOptions, out: Out, now: () => number): ExitCode {
+export function runCommand(o: RunCommandOptions, out: Out, now: () => number, catalogue: Catalogue = BUILTIN_CATALOGUE): ExitCode {
   const t0 = now();
-  const { scenario, variant } = resolveTarget(o);
+  const { scenario, design, variant } = resolveTarget(o, catalogue);
   const seed = o.schedule === undefined ? o.seed : scheduleSeed(o.seed, o.schedule);
   const writer = o.out === undefined ? null : NdjsonLogWriter.create(o.out, { force: o.force ?? false });
   let result;
@@ -32,6 +33,8 @@ export function runCommand(o: RunCommandOptions, out: Out, now: () => number): E
       scenario,
       seed,
       variant,
+      catalogue,
+      design,
       ...(writer === null ? {} : { sink: writer, onViolation: () => writer.flush() }),
       ...(o.maxSteps === undefined ? {} : { maxSteps: o.maxSteps })
     });
@@ -39,17 +42,20 @@ export function runCommand(o: RunCommandOptions, out: Out, now: () => number): E
     writer?.close();
   }
   const elapsedMs = now() - t0;
-  out.line(`scenario ${scenario.name} (mode ${scenario.mode}${variant === null ? '' : `, variant ${variant}`}), seed ${seed}`);
+  out.line(`scenario ${scenario.name} (mode ${design}${variant === null ? '' : `, variant ${variant}`}), seed ${seed}`);
   out.line(`${result.steps} steps, ${result.entries} log entries, stopped: ${result.reason}`);
   for (const v of result.violations) out.line(describeViolation(v));
   if (writer !== null) out.line(`log: ${writer.path}`);
   if (result.violations.length > 0) {
-    out.line(`reproduce: gmemsim run --scenario ${scenario.name} --mode ${scenario.mode}${variant === null ? '' : ` --variant ${variant}`} --seed ${seed}`);
+    out.line(
+      `reproduce: gmemsim run --scenario ${scenario.name} --mode ${design}${variant === null ? '' : ` --variant ${variant}`} --seed ${seed}${pluginFlags(catalogue)}`
+    );
   }
   out.summary({
     command: 'run',
     scenario: scenario.name,
     mode: scenario.mode,
+    ...(design === scenario.mode ? {} : { design }),
     variant,
     seed,
     steps: result.steps,

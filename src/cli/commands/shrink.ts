@@ -11,7 +11,8 @@ import { shrink, writeShrunkLog } from '../../explore/shrink.js';
 import { readLog } from '../../log/ndjsonReader.js';
 import { replayLog, scenarioOfHeader } from '../../replay/replay.js';
 import { EXIT, type ExitCode } from '../exitCodes.js';
-import { UsageError } from '../options.js';
+import { BUILTIN_CATALOGUE, type Catalogue } from '../../run/catalogue.js';
+import { pluginFlags, UsageError } from '../options.js';
 import { describeViolation, type Out, violationSummary } from '../output.js';
 
 /** Options of `shrink`. */
@@ -22,13 +23,13 @@ export interface ShrinkCommandOptions {
 }
 
 /** Runs the command. */
-export function shrinkCommand(log: string, o: ShrinkCommandOptions, out: Out, now: () => number): ExitCode {
+export function shrinkCommand(log: string, o: ShrinkCommandOptions, out: Out, now: () => number, catalogue: Catalogue = BUILTIN_CATALOGUE): ExitCode {
   const t0 = now();
   if (!existsSync(log)) throw new UsageError(`no log file ${log}`);
   const entries: LogEntry[] = [];
   const summary = readLog(log, { entry: (e) => void entries.push(e) });
   const scenario = scenarioOfHeader(log, summary.header);
-  const replay = replayLog(log);
+  const replay = replayLog(log, { catalogue });
   const target = replay.violations[0];
   if (target === undefined) {
     out.line(`${log}: no violation to shrink`);
@@ -36,13 +37,20 @@ export function shrinkCommand(log: string, o: ShrinkCommandOptions, out: Out, no
     return EXIT.ok;
   }
   const r = shrink(
-    { scenario, variant: summary.header.variant, invariant: target.invariant, choices: choiceKeysOfEntries(entries) },
+    {
+      scenario,
+      variant: summary.header.variant,
+      catalogue,
+      ...(summary.header.design === undefined ? {} : { design: summary.header.design }),
+      invariant: target.invariant,
+      choices: choiceKeysOfEntries(entries)
+    },
     o.maxRuns === undefined ? {} : { maxRuns: o.maxRuns }
   );
   if (r === null) throw new UsageError(`${log}: the recorded choices do not reproduce ${target.invariant} under fallback replay`);
   const path = o.out ?? log.replace(/(\.ndjson)?$/, '.shrunk.ndjson');
   writeShrunkLog(r, path, { seed: summary.header.seed, force: o.force ?? false });
-  const check = replayLog(path);
+  const check = replayLog(path, { catalogue });
   const v = check.violations[0] ?? null;
   out.line(`shrunk ${log} (${r.runs} runs${r.fixpoint ? ', fixpoint' : ', budget spent'})`);
   out.line(
@@ -50,7 +58,7 @@ export function shrinkCommand(log: string, o: ShrinkCommandOptions, out: Out, no
   );
   if (v !== null) out.line(describeViolation(v));
   out.line(`shrunk log: ${path}`);
-  out.line(`reproduce: gmemsim replay ${path}`);
+  out.line(`reproduce: gmemsim replay ${path}${pluginFlags(catalogue)}`);
   out.summary({
     command: 'shrink',
     log,

@@ -30,10 +30,7 @@ export function mmParts(input: MmInput): readonly Part<MmPartName>[] {
   // Reached by the page table's actions: started now (an actor must not be created inside another's action).
   const mmuGather = eager(createActor(mmuGatherMachine, { input: { port } }).start());
   const pageTable = lazy(() => createActor(mmPageTableMachine, { input: { port, gmem, gather: siblingOf(mmuGather) } }).start());
-  return [
-    part('pageTable', mmPageTableMachine, pageTable),
-    part('mmuGather', mmuGatherMachine, mmuGather)
-  ];
+  return [part('pageTable', mmPageTableMachine, pageTable), part('mmuGather', mmuGatherMachine, mmuGather)];
 }
 
 /** The part owning each message type the address space accepts. */
