@@ -44,7 +44,7 @@ for (const v of VARIANTS.filter((x) => only === null || only.has(x.id))) {
     variants.push({ variant: v.id, scenario: v.scenario, error: 'scenario not found' });
     continue;
   }
-  const scenario = { ...base, mode: v.modes[0] ?? base.mode };
+  const scenario = base;
   const perStrategy: Record<string, unknown> = {};
   for (const strategy of STRATEGIES) {
     const ms: number[] = [];

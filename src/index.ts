@@ -80,6 +80,8 @@ export type { ModelEnv } from './model/env.js';
 export { call, callGmem, lock, unlock } from './procedures/proc.js';
 export type { KernelPaths, OpPaths, Proc, ProcContext, ThreadLocals } from './procedures/kernel.js';
 export type { FaultOutcome, FaultRequest, FaultResult, GfnRanges, HeldFolio, HugepageState, LookupOptions, ZapFilter } from './procedures/types.js';
+export type { OpResult, VmmOp } from './model/ops.js';
+export type { VcpuOp } from './model/guestOps.js';
 export { getFolio, getFolioOrErr } from './procedures/filemap.js';
 export { gmemInvalidateEnd, invalidateBeginRanges, kvmGmemInvalidateBegin, rangesOf } from './procedures/gmemInvalidate.js';
 export { archInvalidateRange, hugepagesIn, invalidateBeginFileRanges, mergeHugepage, splitHugepage, truncateFolio, zapRanges } from './procedures/hugepage.js';
