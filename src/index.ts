@@ -55,7 +55,7 @@ export { applyPatch, MODE_TABLES } from './modes/index.js';
 export type { ModeTable, OptionOwner, OwnerOptions, OwnerPatch, PathChange, PathName, PathPatch, ProtocolPatch } from './modes/table.js';
 export { BASE_OWNERS, BASE_PATHS } from './modes/base.js';
 export { defineChecker, hex, violation } from './projections/checker.js';
-export type { CheckerDefinition, CheckerSpec, FactHandler, FactHandlers, SchedHandler, SchedHandlers } from './projections/checker.js';
+export type { CheckerDefinition, CheckerFold, CheckerSpec, EvolveHandler, FactHandler, FactHandlers, SchedHandler, SchedHandlers } from './projections/checker.js';
 export type { WorldView } from './projections/worldView.js';
 export { defineScenario } from './scenarios/schema.js';
 export type { ScenarioDef } from './scenarios/schema.js';
@@ -68,7 +68,7 @@ export type { ProtocolChoice } from './run/runner.js';
 // ---- the typed protocol: messages per owner, facts, scheduler entries
 export type * from './events/protocol/index.js';
 export { isReplyTo, REPLY_TYPES } from './events/protocol/index.js';
-export type { FactData, FactEntry, FactType } from './events/facts.js';
+export type { AnyFactEntry, FactData, FactEntry, FactType } from './events/facts.js';
 export { factSchemas, isFact } from './events/facts.js';
 export type { SchedData, SchedEntry, SchedType } from './events/sched.js';
 export type { LogEntry, LogHeader } from './events/logEntry.js';

@@ -21,7 +21,7 @@
  * The entry types the monitor hands a checker (`on`) are the keys of its
  * handlers, so they cannot drift from the code.
  */
-import { type FactEntry, type FactType, isFact, isKnownFact } from '../events/facts.js';
+import { type AnyFactEntry, type FactEntry, type FactType, factSchemas, isAnyFact, isFact, isKnownFact } from '../events/facts.js';
 import type { LogEntry, LogHeader } from '../events/logEntry.js';
 import { isKnownSched, isSched, type SchedEntry, type SchedType } from '../events/sched.js';
 import type { Violation } from './violation.js';
@@ -42,21 +42,36 @@ export type FactHandlers<S> = { readonly [T in FactType]?: FactHandler<S, T> };
 /** Handlers by scheduler entry type (`Deliver`, `End`). */
 export type SchedHandlers<S> = { readonly [T in SchedType]?: SchedHandler<S, T> };
 
-/** A checker as its author writes it: a typed fold with state `S`. */
-export interface CheckerDefinition<S> {
+/**
+ * Folds every fact (of any type) into `state`: the single `evolve` of an
+ * event-sourced projection, for a checker that would rather switch on
+ * `e.type` itself (narrowing `e.data`) than declare one handler per type.
+ */
+export type EvolveHandler<S> = (state: S, e: AnyFactEntry, view: WorldView) => readonly Violation[];
+
+/** The fold part of a checker definition (everything but its statement). */
+export interface CheckerFold<S> {
   /** Checker id (`INV-1`, `EXPECT`, ...); a checker may report under another invariant id. */
   readonly id: string;
-  /** One-line statement of the invariant. */
-  readonly statement: string;
-  /** Modes it applies to (`*` = all). */
+  /** Modes it applies to (`*` = all); a design made with `defineMode` matches the modes it is built on. */
   readonly modes: readonly string[];
   /** The initial state for a run or log described by `header`. */
   readonly init: (header: LogHeader) => S;
-  /** Handlers of the facts it inspects. */
-  readonly facts: FactHandlers<S>;
+  /** Handlers of the facts it inspects, one per fact type (at least one of `facts`, `evolve`). */
+  readonly facts?: FactHandlers<S>;
+  /** A fold over every fact, after the per-type handler of that fact (if any). */
+  readonly evolve?: EvolveHandler<S>;
   /** Handlers of the scheduler entries it inspects. */
   readonly sched?: SchedHandlers<S>;
 }
+
+/**
+ * A checker as its author writes it: a typed fold with state `S` and a
+ * one-line statement of its invariant, as `statement` or (the same thing)
+ * `description`.
+ */
+export type CheckerDefinition<S> = CheckerFold<S> &
+  ({ readonly statement: string; readonly description?: undefined } | { readonly description: string; readonly statement?: undefined });
 
 /** A handler bound to its checker's state: inspects one entry (entries of another type: none). */
 export type EntryCheck = (view: WorldView, e: LogEntry) => readonly Violation[];
@@ -85,7 +100,7 @@ export interface CheckerSpec {
 }
 
 /** A checker spec that keeps its typed definition (so another checker can reuse its handlers). */
-export type DefinedChecker<S> = CheckerSpec & CheckerDefinition<S> & { readonly kind: 'checker' };
+export type DefinedChecker<S> = CheckerSpec & CheckerFold<S> & { readonly facts: FactHandlers<S>; readonly kind: 'checker' };
 
 const NONE: readonly Violation[] = [];
 
@@ -101,26 +116,46 @@ function bindSched<S, T extends SchedType>(state: S, handlers: SchedHandlers<S>,
   return (view, e) => (isSched(e, type) ? h(state, e, view) : NONE);
 }
 
+function bindEvolve<S>(state: S, evolve: EvolveHandler<S>, perType: EntryCheck | undefined): EntryCheck {
+  return (view, e) => {
+    const first = perType === undefined ? NONE : perType(view, e);
+    const all = isAnyFact(e) ? evolve(state, e, view) : NONE;
+    return first.length === 0 ? all : all.length === 0 ? first : [...first, ...all];
+  };
+}
+
+const ALL_FACT_TYPES: readonly FactType[] = Object.keys(factSchemas).filter(isKnownFact);
+
 /**
  * Makes a checker spec from its typed definition (the fold `init` + one handler
- * per fact type: the `evolve` of an event-sourced projection, split by type);
- * `on` is derived from the handler keys. Built-in invariants and user checkers
- * (`gmemsim --plugin FILE`, found by `kind`) are made the same way.
+ * per fact type, the `evolve` of an event-sourced projection split by type,
+ * and/or one `evolve` over every fact); `on` is derived from the handler keys.
+ * Built-in invariants and user checkers (`gmemsim --plugin FILE`, found by
+ * `kind`) are made the same way.
+ *
+ * @throws Error when the definition has neither `facts` nor `evolve` (nothing to fold).
  */
 export function defineChecker<S>(def: CheckerDefinition<S>): DefinedChecker<S> {
+  const statement = def.statement ?? def.description;
+  const handlers: FactHandlers<S> = def.facts ?? {};
   const sched = def.sched ?? {};
-  const factTypes = Object.keys(def.facts).filter(isKnownFact);
+  const evolve = def.evolve;
+  if (def.facts === undefined && evolve === undefined) throw new Error(`checker ${def.id}: give facts (one handler per fact type) or evolve (one fold over every fact)`);
+  const factTypes = evolve !== undefined ? ALL_FACT_TYPES : Object.keys(handlers).filter(isKnownFact).filter((t) => handlers[t] !== undefined);
   const schedTypes = Object.keys(sched).filter(isKnownSched);
   return {
     ...def,
+    statement,
+    facts: handlers,
     kind: 'checker',
-    on: [...factTypes.filter((t) => def.facts[t] !== undefined), ...schedTypes.filter((t) => sched[t] !== undefined)],
+    on: [...factTypes, ...schedTypes.filter((t) => sched[t] !== undefined)],
     create(header) {
       const state = def.init(header);
       const facts = new Map<string, EntryCheck>();
       for (const t of factTypes) {
-        const h = bindFact(state, def.facts, t);
-        if (h !== undefined) facts.set(t, h);
+        const h = bindFact(state, handlers, t);
+        const bound = evolve === undefined ? h : bindEvolve(state, evolve, h);
+        if (bound !== undefined) facts.set(t, bound);
       }
       const scheds = new Map<string, EntryCheck>();
       for (const t of schedTypes) {

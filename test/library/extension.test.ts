@@ -8,7 +8,21 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILTIN_CATALOGUE, CHECKERS_OF, explore, findScenario, loadPlugins, MissingPluginError, replayLog, runSchedule, VARIANTS } from './extensionEntry.js';
+import {
+  BUILTIN_CATALOGUE,
+  CHECKERS_OF,
+  defineChecker,
+  explore,
+  extendCatalogue,
+  findScenario,
+  hex,
+  loadPlugins,
+  MissingPluginError,
+  replayLog,
+  runSchedule,
+  VARIANTS,
+  violation
+} from './extensionEntry.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const B10 = 'examples/b10-fault-without-invalidate-lock.ts';
@@ -109,6 +123,61 @@ describe('a user checker', () => {
         `seed ${seed}`
       ).toEqual([]);
     }
+  });
+
+  it('the same property written as one evolve over every fact (issue shape: description + evolve) finds the same violations', async () => {
+    const perType = await loadPlugins([CHECKER]);
+    const pins = new Map<string, { gmem: string; index: number; step: number }>();
+    const evolveChecker = defineChecker({
+      id: 'USER-LONGTERM-PIN',
+      description: 'no page becomes private while a long-term GUP pin is held on it',
+      modes: ['rfc-inplace-v8', 'rfc-1g-v2'],
+      init: () => {
+        pins.clear();
+        return pins;
+      },
+      evolve: (state, e) => {
+        switch (e.type) {
+          case 'GupPinned':
+            if (e.data.longterm) state.set(e.data.pin, { gmem: e.data.gmem, index: e.data.index, step: e.step });
+            return [];
+          case 'GupUnpinned':
+            state.delete(e.data.pin);
+            return [];
+          case 'AttrStored':
+            if (!e.data.private) return [];
+            return [...state.entries()]
+              .filter(([, p]) => p.gmem === e.data.gmem && p.index >= e.data.start && p.index < e.data.end)
+              .map(([name, p]) =>
+                violation(
+                  'USER-LONGTERM-PIN',
+                  e,
+                  `page ${hex(p.index)} of ${p.gmem} became private at step ${e.step} under long-term pin ${name} (step ${p.step})`,
+                  [p.step]
+                )
+              );
+          default:
+            return [];
+        }
+      }
+    });
+    expect(evolveChecker.statement).toBe('no page becomes private while a long-term GUP pin is held on it');
+    expect(evolveChecker.on).toContain('AttrStored');
+    const asEvolve = extendCatalogue(
+      BUILTIN_CATALOGUE,
+      { file: 'inline-evolve-checker', sha256: '0'.repeat(64) },
+      { modes: [], variants: [], checkers: [['evolveChecker', evolveChecker]], scenarios: [] }
+    );
+    const scenario = findScenario('pin-vs-convert')!;
+    let fired = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const a = runSchedule({ scenario, seed, variant: 'NOCHECK', catalogue: perType, stopOnViolation: false });
+      const b = runSchedule({ scenario, seed, variant: 'NOCHECK', catalogue: asEvolve, stopOnViolation: false });
+      const mine = (r: typeof a): string[] => r.violations.filter((v) => v.invariant === 'USER-LONGTERM-PIN').map((v) => `${v.step} ${v.message}`);
+      expect(mine(b), `seed ${seed}`).toEqual(mine(a));
+      if (mine(a).length > 0) fired++;
+    }
+    expect(fired).toBeGreaterThan(0);
   });
 
   it('fires through check --plugin on a saved log, and is not there without the plugin', () => {
