@@ -18,9 +18,15 @@
  */
 import { call, defineVariant, type FolioSafe, type Proc, type ProcContext } from 'gmemsim';
 
-/** `kvm_gmem_is_safe_for_conversion` with the mapcount/pincount test (the folio owner evaluates both forms). */
+/**
+ * `kvm_gmem_is_safe_for_conversion` as the RFC posted it: read the folio's
+ * counters (`folio.counts`: folio_mapped, folio_maybe_dma_pinned, and the
+ * refcount it ignores) and decide from the mapping and the pin alone. The reply
+ * has the shape the conversion path expects from the built-in check.
+ */
 function* mappedOrPinned(folio: string, _ctx: ProcContext): Proc<FolioSafe> {
-  return yield* call(folio, { type: 'folio.checkSafe', check: 'mapcount-pincount' });
+  const c = yield* call(folio, { type: 'folio.counts' });
+  return { type: 'folio.safe', folio: c.folio, base: c.base, order: c.order, ok: !c.mapped && !c.maybeDmaPinned };
 }
 
 /** The variant. */

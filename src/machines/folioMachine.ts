@@ -489,6 +489,18 @@ export const folioMachine = setup({
       context.port.record('RefcountChecked', { folio: context.port.id, refcount, expected, ok });
       respond(context.port, event, { type: 'folio.safe', ...identity(context), ok });
     },
+    /** `folio.counts`: the counters a safety check of one's own reads (no fact; see the protocol). */
+    readCounts: ({ context, event }) => {
+      assertEvent(event, 'folio.counts');
+      respond(context.port, event, {
+        type: 'folio.counts',
+        ...identity(context),
+        refcount: context.refcount + 1,
+        nrPages: nrPages(context),
+        mapped: [...context.mapcount.values()].some((c) => c > 0),
+        maybeDmaPinned: [...context.pins.values()].some((p) => p.kind === 'pin')
+      });
+    },
     /** A load or store through a present mapping (facts `FolioRead` / `FolioWritten`); a page never zeroed reads {@link STALE}. */
     access: assign(({ context, event }) => {
       assertEvent(event, 'folio.access');
@@ -583,6 +595,7 @@ export const folioMachine = setup({
         'folio.unmap': [{ guard: 'unmapDropsLastRef', target: '#folio.freed', actions: 'unmap' }, { actions: 'unmap' }],
         'folio.access': { actions: 'access' },
         'folio.checkSafe': { actions: 'checkSafe' },
+        'folio.counts': { actions: 'readCounts' },
         'folio.archInvalidate': { actions: 'archInvalidate' }
       },
       states: {
@@ -637,6 +650,7 @@ export const folioMachine = setup({
         'folio.unmap': [{ guard: 'unmapDropsLastRef', target: '#folio.freed', actions: 'unmap' }, { actions: 'unmap' }],
         'folio.access': { actions: 'access' },
         'folio.checkSafe': { actions: 'checkSafe' },
+        'folio.counts': { actions: 'readCounts' },
         'folio.archInvalidate': { actions: 'archInvalidate' },
         'folio.freeze': { actions: 'refuseFreeze' }
       },

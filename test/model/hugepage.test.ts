@@ -48,6 +48,18 @@ describe('huge folio reference model (§1.3.1) and freeze (O15)', () => {
     expect(f.ask({ type: 'folio.checkSafe', check: 'refcount' })['ok']).toBe(true);
   });
 
+  it('folio.counts reads folio_ref_count, folio_mapped and folio_maybe_dma_pinned: a FOLL_GET shows only in the refcount', () => {
+    const f = handFolio(9);
+    expect(f.ask({ type: 'folio.counts' })).toMatchObject({ type: 'folio.counts', refcount: 513, nrPages: 512, mapped: false, maybeDmaPinned: false });
+    f.ask({ type: 'folio.pin', subpage: 3, kind: 'get', longterm: false, pin: 'g' });
+    expect(f.ask({ type: 'folio.counts' })).toMatchObject({ refcount: 514, mapped: false, maybeDmaPinned: false });
+    f.ask({ type: 'folio.pin', subpage: 4, kind: 'pin', longterm: true, pin: 'p' });
+    expect(f.ask({ type: 'folio.counts' })).toMatchObject({ refcount: 515, mapped: false, maybeDmaPinned: true });
+    // A host PTE takes over a fault's reference (folio.map is one-way and adds none).
+    f.actor.send({ from: 'mm', type: 'folio.map', subpage: 5 });
+    expect(f.ask({ type: 'folio.counts' })).toMatchObject({ refcount: 515, mapped: true, maybeDmaPinned: true });
+  });
+
   it('should freeze only with exactly its page-cache refs, then fail folio_try_get until unfrozen', () => {
     const f = handFolio(9);
     expect(f.ask({ type: 'folio.get', lock: false, why: 'kvm-pfn', index: 0 })['ok']).toBe(true);

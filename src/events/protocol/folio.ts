@@ -91,6 +91,22 @@ export type FolioCheckSafe = { readonly type: 'folio.checkSafe'; readonly check:
 /** Reply to `folio.checkSafe`. */
 export type FolioSafe = { readonly type: 'folio.safe' } & FolioIdentity & { readonly ok: boolean };
 /**
+ * `folio.counts`: a read of the folio's counters as kernel code sees them, for
+ * a safety check of one's own (a variant's `kvm_gmem_is_safe_for_conversion`):
+ * `folio_ref_count` (including the asker's own lookup reference, like
+ * `folio.checkSafe`), `folio_nr_pages`, `folio_mapped` and
+ * `folio_maybe_dma_pinned`. A FOLL_GET reference (vmsplice, O_DIRECT) shows
+ * only in `refcount`. No fact: the reading is the asker's decision to record.
+ */
+export type FolioCountsRead = { readonly type: 'folio.counts' };
+/** Reply to `folio.counts`. */
+export type FolioCounts = { readonly type: 'folio.counts' } & FolioIdentity & {
+  readonly refcount: number;
+  readonly nrPages: number;
+  readonly mapped: boolean;
+  readonly maybeDmaPinned: boolean;
+};
+/**
  * `folio.access{subpage, write, value, replyTo?}`: a load or store through a
  * present mapping (host PTE, SPTE); the answer goes to `replyTo` when the
  * mapping's owner forwarded the access on behalf of a thread.
@@ -127,6 +143,7 @@ export type FolioRequests = {
   'folio.pin': { req: FolioPin; reply: FolioPinned };
   'folio.unpin': { req: FolioUnpin; reply: FolioAck | PlainAck };
   'folio.checkSafe': { req: FolioCheckSafe; reply: FolioSafe };
+  'folio.counts': { req: FolioCountsRead; reply: FolioCounts };
   /** Also served by the userspace memory (`shm`), whose pages answer with the value only. */
   'folio.access': { req: FolioAccess; reply: FolioAccessed | ShmAccessed };
   'folio.unmap': { req: FolioUnmap; reply: FolioUnmapAck };

@@ -76,6 +76,7 @@ export const REPLY_TYPES: { readonly [K in RequestType]: readonly ReplyOf<K>['ty
   'folio.pin': ['folio.pinned'],
   'folio.unpin': ['ack'],
   'folio.checkSafe': ['folio.safe'],
+  'folio.counts': ['folio.counts'],
   'folio.access': ['folio.accessed'],
   'folio.unmap': ['ack'],
   'hwpoison.set': ['ack'],
