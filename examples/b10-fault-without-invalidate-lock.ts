@@ -16,7 +16,7 @@
  *
  * Run it: gmemsim explore --plugin examples/b10-fault-without-invalidate-lock.ts --variant MY-B10 --scenario convert-vs-fault
  */
-import { ACTOR, call, defineVariant, type FaultResult, getFolio, type Proc, type ProcContext } from 'gmemsim';
+import { ACTOR, call, defineVariant, type FaultResult, folioPut, folioUnlockPut, getFolio, type Proc, type ProcContext } from 'gmemsim';
 
 /** `kvm_gmem_fault_user_mapping` as the RFC posted it: no `invalidate_lock` around the check and the lookup. */
 function* faultWithoutInvalidateLock(index: number, ctx: ProcContext): Proc<FaultResult> {
@@ -26,15 +26,14 @@ function* faultWithoutInvalidateLock(index: number, ctx: ProcContext): Proc<Faul
   const f = yield* getFolio(index, { create: true, lock: true, why: 'fault' });
   if (f === null) throw new Error('filemap_get_folio with FGP_CREAT returned nothing');
   if (f.order > 0) {
-    yield* call(f.folio, { type: 'folio.unlock' });
-    yield* call(f.folio, { type: 'folio.put', why: 'fault' });
+    yield* folioUnlockPut(f.folio, 'fault');
     return 'SIGBUS';
   }
   if (!f.uptodate) yield* call(f.folio, { type: 'folio.zero' });
   // finish_fault: the PTE under the PTE lock, then folio_unlock; a racing fault that installed first wins.
   const inst = yield* call(ACTOR.mm, { type: 'mm.pteInstall', page: index, folio: f.folio, subpage: index - f.base, index });
   yield* call(f.folio, { type: 'folio.unlock' });
-  if (!inst.installed) yield* call(f.folio, { type: 'folio.put', why: 'fault' });
+  if (!inst.installed) yield* folioPut(f.folio, 'fault');
   return 'ok';
 }
 

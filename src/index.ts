@@ -55,7 +55,16 @@ export { applyPatch, MODE_TABLES } from './modes/index.js';
 export type { ModeTable, OptionOwner, OwnerOptions, OwnerPatch, PathChange, PathName, PathPatch, ProtocolPatch } from './modes/table.js';
 export { BASE_OWNERS, BASE_PATHS } from './modes/base.js';
 export { defineChecker, hex, violation } from './projections/checker.js';
-export type { CheckerDefinition, CheckerFold, CheckerSpec, EvolveHandler, FactHandler, FactHandlers, SchedHandler, SchedHandlers } from './projections/checker.js';
+export type {
+  CheckerDefinition,
+  CheckerFold,
+  CheckerSpec,
+  EvolveHandler,
+  FactHandler,
+  FactHandlers,
+  SchedHandler,
+  SchedHandlers
+} from './projections/checker.js';
 export type { WorldView } from './projections/worldView.js';
 export { defineScenario } from './scenarios/schema.js';
 export type { ScenarioDef } from './scenarios/schema.js';
@@ -82,7 +91,16 @@ export type { KernelPaths, OpPaths, Proc, ProcContext, ThreadLocals } from './pr
 export type { FaultOutcome, FaultRequest, FaultResult, GfnRanges, HeldFolio, HugepageState, LookupOptions, ZapFilter } from './procedures/types.js';
 export type { OpResult, VmmOp } from './model/ops.js';
 export type { VcpuOp } from './model/guestOps.js';
-export { getFolio, getFolioOrErr } from './procedures/filemap.js';
+export {
+  folioPut,
+  folioRefFreeze,
+  folioRefUnfreeze,
+  folioUnlockPut,
+  getFolio,
+  getFolioOrErr,
+  LOOKUP_RETRIES_MAX,
+  unmapMappingPages
+} from './procedures/filemap.js';
 export { gmemInvalidateEnd, invalidateBeginRanges, kvmGmemInvalidateBegin, rangesOf } from './procedures/gmemInvalidate.js';
 export { archInvalidateRange, hugepagesIn, invalidateBeginFileRanges, mergeHugepage, splitHugepage, truncateFolio, zapRanges } from './procedures/hugepage.js';
 export { kvmGmemFaultUserMapping } from './procedures/hostFault.js';

@@ -33,6 +33,7 @@ import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import { archInvalidateRange, hugepagesIn, invalidateBeginFileRanges, mergeHugepage, roundOut, splitHugepage, zapRanges } from './hugepage.js';
 import type { ConvertOp, Proc, ProcContext } from './kernel.js';
 import { call, callGmem, lock, unlock } from './proc.js';
+import { unmapMappingPages } from './filemap.js';
 
 /** Runs a `convert` op in mode rfc-1g-v2. */
 export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult> {
@@ -68,7 +69,7 @@ export function* kvmGmemConvert(op: ConvertOp, ctx: ProcContext): Proc<OpResult>
     return rc;
   };
   if (toPrivate) {
-    for (const w of work) yield* call(ACTOR.mm, { type: 'mm.zap', start: w.start, end: w.end });
+    for (const w of work) yield* unmapMappingPages(w.start, w.end);
     for (const w of work) {
       const list = yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.list', start: w.start, end: w.end });
       for (const folio of list.folios) {

@@ -23,6 +23,7 @@ import { convertRange } from './convert.js';
 import { gmemInvalidateEnd } from './gmemInvalidate.js';
 import type { ConvertOp, Proc, ProcContext } from './kernel.js';
 import { call, callGmem, lock, unlock } from './proc.js';
+import { unmapMappingPages } from './filemap.js';
 
 /** One attempt of the in-place conversion ioctl (`kvm_gmem_set_attributes`). */
 export function* kvmGmemSetAttributes(op: ConvertOp, ctx: ProcContext): Proc<OpResult> {
@@ -37,7 +38,7 @@ export function* kvmGmemSetAttributes(op: ConvertOp, ctx: ProcContext): Proc<OpR
     return { rc: '0' };
   }
   if (toPrivate) {
-    yield* call(ACTOR.mm, { type: 'mm.zap', start, end });
+    yield* unmapMappingPages(start, end);
     const refused = yield* ctx.kernel.kvm_gmem_check_conversion(start, end, ctx);
     if (refused !== null) {
       yield* unlock(ACTOR.gmem, 'invalidate', 'W');

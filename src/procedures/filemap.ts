@@ -6,6 +6,7 @@
  * after `folio_lock`).
  */
 import { ACTOR } from '../model/env.js';
+import type { FolioFrozen, FolioRefReason } from '../events/protocol/folio.js';
 import type { Proc } from './kernel.js';
 import { call } from './proc.js';
 import type { FolioErr, HeldFolio, LookupOptions } from './types.js';
@@ -42,4 +43,42 @@ export function* getFolioOrErr(index: number, opts: LookupOptions, gmem: string 
     if (g.ok) return { folio: g.folio, base: g.base, order: g.order, uptodate: g.uptodate };
   }
   throw new Error(`filemap lookup of ${gmem} index ${index} kept racing with truncation`);
+}
+
+/**
+ * `folio_unlock` + `folio_put` of a folio this path holds locked with a
+ * reference taken for `why` (the usual end of a locked lookup).
+ */
+export function* folioUnlockPut(folio: string, why: FolioRefReason): Proc<void> {
+  yield* call(folio, { type: 'folio.unlock' });
+  yield* call(folio, { type: 'folio.put', why });
+}
+
+/** `folio_put` of a reference taken for `why`. */
+export function* folioPut(folio: string, why: FolioRefReason): Proc<void> {
+  yield* call(folio, { type: 'folio.put', why });
+}
+
+/**
+ * `folio_ref_freeze(folio, nr_pages)`: succeeds (`ok`) only when the page
+ * cache holds the only references; a frozen folio fails every lookup until
+ * {@link folioRefUnfreeze}. The reply carries what a split or merge needs
+ * (`hugePage`, `subpages`, contents).
+ */
+export function* folioRefFreeze(folio: string): Proc<FolioFrozen> {
+  return yield* call(folio, { type: 'folio.freeze' });
+}
+
+/** `folio_ref_unfreeze`: lookups succeed again. */
+export function* folioRefUnfreeze(folio: string): Proc<void> {
+  yield* call(folio, { type: 'folio.unfreeze' });
+}
+
+/**
+ * `unmap_mapping_pages` of file pages `[start, end)` of the guest_memfd mapping
+ * (`mm/memory.c`): clears the host PTEs (waiting while a fault holds a PTE lock
+ * there) and answers with how many it cleared.
+ */
+export function* unmapMappingPages(start: number, end: number): Proc<number> {
+  return (yield* call(ACTOR.mm, { type: 'mm.zap', start, end })).n;
 }

@@ -32,6 +32,7 @@ import type { HugepageSplitReason } from '../events/protocol/index.js';
 import type { Proc } from './kernel.js';
 import { call, callGmem, lock, unlock } from './proc.js';
 import type { GfnRanges, HugepageState, ZapFilter } from './types.js';
+import { folioRefFreeze, folioRefUnfreeze, unmapMappingPages } from './filemap.js';
 
 /** Upper bound on the hugepages one operation restructures (every loop is bounded). */
 export const HUGEPAGES_PER_OP_MAX = 1 << 20;
@@ -59,7 +60,7 @@ export function roundOut(start: number, end: number, nr: number, pages: number):
 
 /** Splits the huge folio `folio` at `base`; false if its refcount could not be frozen. */
 export function* splitHugepage(folio: string, base: number, reason: HugepageSplitReason): Proc<boolean> {
-  const f = yield* call(folio, { type: 'folio.freeze' });
+  const f = yield* folioRefFreeze(folio);
   if (!f.ok) return false;
   if (f.hugePage === null) throw new Error(`split of ${folio}, which is not a HugeTLB folio`);
   yield* callGmem(ACTOR.gmem, {
@@ -91,7 +92,7 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
   const prepareds: boolean[] = [];
   let ok = true;
   for (const sub of subs) {
-    const f = yield* call(sub, { type: 'folio.freeze' });
+    const f = yield* folioRefFreeze(sub);
     if (!f.ok) {
       ok = false;
       break;
@@ -115,7 +116,7 @@ export function* mergeHugepage(base: number, reason: 'convert' | 'truncate' | 'r
     if (m.ok) return m.folio;
   }
   // Rollback: the hugepage stays split.
-  for (const sub of frozen) yield* call(sub, { type: 'folio.unfreeze' });
+  for (const sub of frozen) yield* folioRefUnfreeze(sub);
   return null;
 }
 
@@ -141,7 +142,7 @@ export function* truncateFolio(folio: string, index: number): Proc<void> {
   if (!g.ok) return;
   const base = g.base;
   const nr = 2 ** g.order;
-  yield* call(ACTOR.mm, { type: 'mm.zap', start: base, end: base + nr });
+  yield* unmapMappingPages(base, base + nr);
   yield* callGmem(ACTOR.gmem, { type: 'gmem.filemap.remove', folio });
   yield* call(folio, { type: 'folio.truncate' });
   yield* call(folio, { type: 'folio.unlock' });

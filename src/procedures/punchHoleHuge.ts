@@ -23,6 +23,7 @@ import { hugepagesIn, mergeHugepage, truncateFolio } from './hugepage.js';
 import type { Proc, ProcContext, PunchHoleOp } from './kernel.js';
 import { kvmGmemPunchHole } from './punchHole.js';
 import { call, callGmem, lock, unlock } from './proc.js';
+import { unmapMappingPages } from './filemap.js';
 
 /** Zeroes `[start, end)`, a part of one hugepage, without removing anything from the page cache. */
 function* zeroPartial(start: number, end: number): Proc<void> {
@@ -81,7 +82,7 @@ export function* hugetlbPunchHole(op: PunchHoleOp, ctx: ProcContext): Proc<OpRes
         continue;
       }
       if (hp.kind === 'none') continue;
-      yield* call(ACTOR.mm, { type: 'mm.zap', start: hp.base, end: hp.base + nr });
+      yield* unmapMappingPages(hp.base, hp.base + nr);
       const s = yield* callGmem(ACTOR.gmem, { type: 'gmem.split.subs', base: hp.base });
       let safe = true;
       for (const sub of s.folios) {
