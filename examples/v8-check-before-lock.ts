@@ -8,7 +8,20 @@
  *
  * Run it: gmemsim explore --plugin examples/v8-check-before-lock.ts --mode v8-check-before-lock --scenario convert-vs-fault
  */
-import { ACTOR, call, callGmem, convertRange, defineMode, gmemInvalidateEnd, lock, type OpResult, type Proc, type ProcContext, unlock } from 'gmemsim';
+import {
+  ACTOR,
+  call,
+  callGmem,
+  convertRange,
+  defineMode,
+  gmemInvalidateEnd,
+  lock,
+  type OpResult,
+  type Proc,
+  type ProcContext,
+  unlock,
+  unmapMappingPages
+} from 'gmemsim';
 import type { KernelPaths } from 'gmemsim';
 
 type ConvertOp = Parameters<KernelPaths['kvm_gmem_convert_range']>[0];
@@ -21,7 +34,7 @@ function* convertCheckingFirst(op: ConvertOp, ctx: ProcContext): Proc<OpResult> 
   const toPrivate = op.to === 'private';
   if (toPrivate) {
     // Moved up: unmap and check without the lock...
-    yield* call(ACTOR.mm, { type: 'mm.zap', start, end });
+    yield* unmapMappingPages(start, end);
     const refused = yield* ctx.kernel.kvm_gmem_check_conversion(start, end, ctx);
     if (refused !== null) return refused;
   }

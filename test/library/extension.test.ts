@@ -29,6 +29,7 @@ const B10 = 'examples/b10-fault-without-invalidate-lock.ts';
 const B11 = 'examples/b11-mapcount-check.ts';
 const CHECKER = 'examples/no-pinned-page-goes-private.ts';
 const DESIGN = 'examples/v8-check-before-lock.ts';
+const WRAP = 'examples/single-page-fast-path.ts';
 const out = mkdtempSync(join(tmpdir(), 'gmemsim-ext-'));
 const inProject = mkdtempSync(join(ROOT, '.tmp-plugin-'));
 afterAll(() => {
@@ -103,6 +104,67 @@ describe('user variants B10 and B11 (library)', () => {
     // The built-in design is correct on the same scenario and seed.
     const ok = explore({ scenario, variant: null, seed: 1, schedules: 200, outDir: out, force: true, strategy: 'portfolio', coverage: false, shrink: false });
     expect(ok.found).toBeNull();
+  });
+});
+
+describe('a wrapping variant with its own scenario', () => {
+  it('FASTPATH-4K (a wrap of kvm_gmem_check_conversion) breaks INV-2 on the plugin scenario, which is silent without it', () => {
+    const found = gmemsim(
+      'explore',
+      '--plugin',
+      WRAP,
+      '--variant',
+      'FASTPATH-4K',
+      '--scenario',
+      'pin-one-page-convert',
+      '--seed',
+      '1',
+      '--schedules',
+      '200',
+      '--out',
+      out,
+      '--force',
+      '--json'
+    );
+    expect(found.code).toBe(1);
+    expect((found.last as { violations: { invariant: string }[] }).violations[0]?.invariant).toBe('INV-2');
+    const ok = gmemsim(
+      'explore',
+      '--plugin',
+      WRAP,
+      '--scenario',
+      'pin-one-page-convert',
+      '--seed',
+      '1',
+      '--schedules',
+      '200',
+      '--out',
+      out,
+      '--force',
+      '--json'
+    );
+    expect(ok.code).toBe(0);
+    // The wrap keeps the original check for larger ranges: the two-page pin-vs-convert is still refused correctly.
+    const larger = gmemsim(
+      'explore',
+      '--plugin',
+      WRAP,
+      '--variant',
+      'FASTPATH-4K',
+      '--scenario',
+      'pin-vs-convert',
+      '--seed',
+      '1',
+      '--schedules',
+      '200',
+      '--out',
+      out,
+      '--force',
+      '--json'
+    );
+    expect(larger.code).toBe(0);
+    const listed = gmemsim('scenarios', '--plugin', WRAP);
+    expect(listed.stdout).toContain(`pin-one-page-convert (plugin ${WRAP})`);
   });
 });
 
