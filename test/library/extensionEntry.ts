@@ -2,6 +2,8 @@
 import type { Catalogue, CheckerSpec } from 'gmemsim';
 
 export {
+  BASE_OWNERS,
+  BASE_PATHS,
   BUILTIN_CATALOGUE,
   defineChecker,
   extendCatalogue,
