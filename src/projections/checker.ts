@@ -140,8 +140,14 @@ export function defineChecker<S>(def: CheckerDefinition<S>): DefinedChecker<S> {
   const handlers: FactHandlers<S> = def.facts ?? {};
   const sched = def.sched ?? {};
   const evolve = def.evolve;
-  if (def.facts === undefined && evolve === undefined) throw new Error(`checker ${def.id}: give facts (one handler per fact type) or evolve (one fold over every fact)`);
-  const factTypes = evolve !== undefined ? ALL_FACT_TYPES : Object.keys(handlers).filter(isKnownFact).filter((t) => handlers[t] !== undefined);
+  if (def.facts === undefined && evolve === undefined)
+    throw new Error(`checker ${def.id}: give facts (one handler per fact type) or evolve (one fold over every fact)`);
+  const factTypes =
+    evolve !== undefined
+      ? ALL_FACT_TYPES
+      : Object.keys(handlers)
+          .filter(isKnownFact)
+          .filter((t) => handlers[t] !== undefined);
   const schedTypes = Object.keys(sched).filter(isKnownSched);
   return {
     ...def,

@@ -101,11 +101,11 @@ export type FolioSafe = { readonly type: 'folio.safe' } & FolioIdentity & { read
 export type FolioCountsRead = { readonly type: 'folio.counts' };
 /** Reply to `folio.counts`. */
 export type FolioCounts = { readonly type: 'folio.counts' } & FolioIdentity & {
-  readonly refcount: number;
-  readonly nrPages: number;
-  readonly mapped: boolean;
-  readonly maybeDmaPinned: boolean;
-};
+    readonly refcount: number;
+    readonly nrPages: number;
+    readonly mapped: boolean;
+    readonly maybeDmaPinned: boolean;
+  };
 /**
  * `folio.access{subpage, write, value, replyTo?}`: a load or store through a
  * present mapping (host PTE, SPTE); the answer goes to `replyTo` when the
