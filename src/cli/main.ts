@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { Command, CommanderError, Option } from 'commander';
-import { LogExistsError, LogFormatError } from '../log/logErrors.js';
+import { LogExistsError, LogFormatError, LogOpenError } from '../log/logErrors.js';
 import { ModelError } from '../runtime/world.js';
 import { UnknownVariantError, VariantModeError } from '../variants/index.js';
 import { type Catalogue, PluginError, UnknownDesignError } from '../run/catalogue.js';
@@ -29,6 +29,7 @@ function withErrors(out: Out, fn: () => ExitCode): ExitCode {
   } catch (e) {
     if (
       e instanceof LogFormatError ||
+      e instanceof LogOpenError ||
       e instanceof ScenarioError ||
       e instanceof LogExistsError ||
       e instanceof UsageError ||

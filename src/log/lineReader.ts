@@ -3,7 +3,8 @@
  * loaded whole. Reports whether the last line ended with a newline, which is how
  * a torn tail (a write cut by a crash) is told from a complete entry.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { LogOpenError } from './logErrors.js';
 
 /** One line of the file. */
 export interface Line {
@@ -16,12 +17,28 @@ export interface Line {
 
 const CHUNK_BYTES = 1 << 16;
 
+/** Opens `path` for reading; throws {@link LogOpenError} naming the path and the reason. */
+function openLog(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    const code = e instanceof Error && 'code' in e ? String(e.code) : '';
+    throw new LogOpenError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e));
+  }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    throw new LogOpenError(path, 'is a directory');
+  }
+  return fd;
+}
+
 /** A synchronous line iterator over a file. */
 export class LineReader implements Iterable<Line> {
   constructor(private readonly path: string) {}
 
   *[Symbol.iterator](): Iterator<Line> {
-    const fd = openSync(this.path, 'r');
+    const fd = openLog(this.path);
     try {
       const buf = Buffer.allocUnsafe(CHUNK_BYTES);
       let pending: Buffer[] = [];

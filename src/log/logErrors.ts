@@ -22,3 +22,14 @@ export class LogExistsError extends Error {
     this.name = 'LogExistsError';
   }
 }
+
+/** A log file that cannot be opened for reading (missing, a directory, unreadable): names the path and the reason. */
+export class LogOpenError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string
+  ) {
+    super(`cannot read log ${file}: ${reason}`);
+    this.name = 'LogOpenError';
+  }
+}

@@ -110,3 +110,18 @@ describe('gmemsim CLI', () => {
     expect((inv.last as { invariants: { id: string }[] }).invariants.map((x) => x.id)).toEqual(expect.arrayContaining(['INV-1', 'INV-2']));
   });
 });
+
+describe('a log path that cannot be read', () => {
+  it('replay, check and shrink of a missing file or a directory: exit 2, one line naming the path and the reason', () => {
+    for (const cmd of ['replay', 'check', 'shrink']) {
+      for (const [path, reason] of [
+        [join(dir, 'missing.ndjson'), 'no such file'],
+        [dir, 'is a directory']
+      ] as const) {
+        const r = gmemsim(cmd, path);
+        expect(r.code, `${cmd} ${path}`).toBe(2);
+        expect(r.stderr.trim().split('\n'), `${cmd} ${path}`).toEqual([`gmemsim: cannot read log ${path}: ${reason}`]);
+      }
+    }
+  });
+});

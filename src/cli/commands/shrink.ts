@@ -4,7 +4,6 @@
  * as a normal replayable log. Exit 1 if the shrunk log still violates (it
  * should), 0 if the log had no violation to shrink, 2 on bad input.
  */
-import { existsSync } from 'node:fs';
 import type { LogEntry } from '../../events/logEntry.js';
 import { choiceKeysOfEntries } from '../../explore/choice.js';
 import { shrink, writeShrunkLog } from '../../explore/shrink.js';
@@ -25,7 +24,6 @@ export interface ShrinkCommandOptions {
 /** Runs the command. */
 export function shrinkCommand(log: string, o: ShrinkCommandOptions, out: Out, now: () => number, catalogue: Catalogue = BUILTIN_CATALOGUE): ExitCode {
   const t0 = now();
-  if (!existsSync(log)) throw new UsageError(`no log file ${log}`);
   const entries: LogEntry[] = [];
   const summary = readLog(log, { entry: (e) => void entries.push(e) });
   const scenario = scenarioOfHeader(log, summary.header);
