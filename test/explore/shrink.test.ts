@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,20 +7,9 @@ import { planSchedule } from '../../src/explore/plan.js';
 import { formatEntry } from '../../src/events/logEntry.js';
 import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
+import { gmemsim } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmemsim-shrink-'));
-
-function gmemsim(...args: string[]): { code: number; stdout: string; last: Record<string, unknown> | null } {
-  const r = spawnSync(process.execPath, ['bin/gmemsim.js', ...args], { encoding: 'utf8' });
-  const lines = r.stdout.trim().split('\n');
-  let last: Record<string, unknown> | null = null;
-  try {
-    last = JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>;
-  } catch {
-    last = null;
-  }
-  return { code: r.status ?? -1, stdout: r.stdout, last };
-}
 
 describe('gmemsim shrink', () => {
   it('should shrink a saved violation log to a replayable log that violates the same invariant (exit 1), and exit 2 on bad input', () => {

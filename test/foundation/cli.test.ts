@@ -2,25 +2,13 @@
  * The command line as a contract: exit codes and the --json last line.
  * Runs the real binary (bin/gmemsim.js), as users and CI scripts do.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { gmemsim } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmemsim-cli-'));
-
-function gmemsim(...args: string[]): { code: number; stdout: string; stderr: string; last: Record<string, unknown> | null } {
-  const r = spawnSync(process.execPath, ['bin/gmemsim.js', ...args], { encoding: 'utf8' });
-  const lines = r.stdout.trim().split('\n');
-  let last: Record<string, unknown> | null = null;
-  try {
-    last = JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>;
-  } catch {
-    last = null;
-  }
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, last };
-}
 
 describe('gmemsim CLI', () => {
   it('should run the default scenario and exit 0 (the README command)', () => {

@@ -3,7 +3,6 @@
  * examples in examples/ import only the public entry ('gmemsim'), and are run
  * both as a library and with `--plugin` on the command line.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +22,7 @@ import {
   VARIANTS,
   violation
 } from './extensionEntry.js';
+import { gmemsim } from '../helpers/cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const B10 = 'examples/b10-fault-without-invalidate-lock.ts';
@@ -36,18 +36,6 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
   rmSync(inProject, { recursive: true, force: true });
 });
-
-function gmemsim(...args: string[]): { code: number; stdout: string; stderr: string; last: Record<string, unknown> | null } {
-  const r = spawnSync(process.execPath, ['bin/gmemsim.js', ...args], { encoding: 'utf8', cwd: ROOT });
-  const lines = r.stdout.trim().split('\n');
-  let last: Record<string, unknown> | null = null;
-  try {
-    last = JSON.parse(lines[lines.length - 1] ?? '') as Record<string, unknown>;
-  } catch {
-    last = null;
-  }
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr, last };
-}
 
 describe('examples use the public entry only', () => {
   it('no example imports a src/ path', () => {

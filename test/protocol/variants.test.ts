@@ -3,7 +3,6 @@
  * catalogue entry; an unknown variant id is an error, never a silent run of
  * the correct protocol.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,13 +13,9 @@ import { BUILTIN_CATALOGUE } from '../../src/run/catalogue.js';
 import { runSchedule } from '../../src/run/runner.js';
 import { findScenario } from '../../src/scenarios/builtins.js';
 import { UnknownVariantError, VARIANTS, VariantModeError } from '../../src/variants/index.js';
+import { gmemsim } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gmemsim-variants-'));
-
-function gmemsim(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/gmemsim.js', ...args], { encoding: 'utf8' });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('variants as patches', () => {
   it('runSchedule throws on an unknown variant id, naming the known ids', () => {
